@@ -1,0 +1,25 @@
+# entra.devices: the two commands a newcomer needs are `make demo` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.PHONY: help demo test test-quick emulator venvs clean
+
+help:
+	@echo "make demo      run the example playbook against the local Graph emulator (no tenant needed)"
+	@echo "make test      run the full test suite on the oldest and newest supported ansible-core"
+	@echo "make emulator  start the Graph emulator in the foreground (prints its URL and CA path)"
+
+venvs:
+	hack/venv.sh oldest >/dev/null
+	hack/venv.sh newest >/dev/null
+
+demo:
+	hack/demo.sh
+
+test:
+	hack/test.sh
+
+emulator:
+	PYTHONPATH=tests/emulator "$$(hack/venv.sh newest)/bin/python" -m entra_emulator --workdir .emulator
+
+clean:
+	rm -rf .venvs .build .emulator tests/output
