@@ -1,0 +1,129 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) entra.devices contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Internal to the entra.devices collection: what the device modules do with Graph (read, compare, write)."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import time
+
+from ansible_collections.entra.devices.plugins.module_utils._device import (
+    SELECT, build_diff, build_patch, check_rules, desired_properties, explain_graph_error, explain_patch_error,
+    predict_device, to_result, validate_identifier,
+)
+from ansible_collections.entra.devices.plugins.module_utils._errors import EntraError, GraphError, InputError
+from ansible_collections.entra.devices.plugins.module_utils._graph import device_path, odata_quote
+
+WAIT_INTERVAL = 2.0
+
+
+def device_argument_spec():
+    """Options of azure_ad_device besides the shared authentication ones."""
+    return dict(
+        object_id=dict(type="str"),
+        device_id=dict(type="str"),
+        name=dict(type="str"),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        account_enabled=dict(type="bool"),
+        display_name=dict(type="str"),
+        operating_system=dict(type="str"),
+        operating_system_version=dict(type="str"),
+        is_compliant=dict(type="bool"),
+        is_managed=dict(type="bool"),
+        extension_attributes=dict(type="dict"),
+        purge_extension_attributes=dict(type="bool", default=False),
+        wait_timeout=dict(type="int", default=0),
+    )
+
+
+def read_device(client, identifier):
+    """One Graph read: the device (Graph JSON, with every compared property), or None if it does not exist.
+
+    By name, Graph's ``eq`` is case-insensitive and names are not unique: more than one match is an error that
+    lists the candidates, so nothing is written to the wrong device.
+    """
+    option, value = identifier
+    params = {"$select": SELECT}
+    try:
+        if option == "name":
+            params.update({"$filter": "displayName eq %s" % odata_quote(value), "$top": "100"})
+            matches = client.call("GET", "/devices", params=params).get("value", [])
+            if len(matches) > 1:
+                raise EntraError("%d devices are named %r, so name does not identify one device; use object_id or "
+                                 "device_id instead. Candidates: %s." % (
+                                     len(matches), value,
+                                     "; ".join("object_id %s (device_id %s, %s)" % (d.get("id"), d.get("deviceId"),
+                                                                                    d.get("operatingSystem"))
+                                               for d in matches)),
+                                 candidates=[d.get("id") for d in matches])
+            return matches[0] if matches else None
+        path = device_path(object_id=value) if option == "object_id" else device_path(device_id=value)
+        return client.call("GET", path, params=params, ok_missing=True)
+    except GraphError as err:
+        raise explain_graph_error(err, "read", None)
+
+
+def wait_for_device(client, identifier, wait_timeout, sleep=time.sleep, clock=time.monotonic):
+    """Read the device, and while it is missing read again until ``wait_timeout`` seconds have passed (replication lag)."""
+    deadline = clock() + wait_timeout
+    attempts = 1
+    device = read_device(client, identifier)
+    while device is None and clock() < deadline:
+        sleep(min(WAIT_INTERVAL, max(0.0, deadline - clock())))
+        attempts += 1
+        device = read_device(client, identifier)
+    return device, attempts
+
+
+def not_found_message(identifier, wait_timeout, attempts):
+    option, value = identifier
+    what = "named %r" % value if option == "name" else "with %s %s" % (option, value)
+    waited = (" after waiting %d s (%d reads) for it to replicate" % (wait_timeout, attempts)) if wait_timeout else ""
+    return ("No device %s exists in the directory%s. This module changes and deletes existing devices; devices are "
+            "created by registration (Entra join, Intune enrollment).%s"
+            % (what, waited, "" if wait_timeout else " If it was registered moments ago, set wait_timeout."))
+
+
+def ensure_device(module, session):
+    """azure_ad_device: put one device in the wanted state with at most one read and one write."""
+    params = module.params
+    identifier = validate_identifier(params)
+    state = params["state"]
+    desired = desired_properties(params)
+    if state == "absent" and (desired or params["purge_extension_attributes"]):
+        raise InputError("state=absent deletes the device; do not combine it with properties to set.")
+    if params["wait_timeout"] < 0:
+        raise InputError("wait_timeout must be 0 or more seconds, got %d." % params["wait_timeout"])
+    client = session.client
+
+    if state == "absent":
+        device = read_device(client, identifier)
+        result = dict(changed=device is not None, device={}, changes={})
+        if device is not None and not module.check_mode:
+            try:
+                client.call("DELETE", device_path(object_id=device["id"]), ok_missing=False)
+            except GraphError as err:
+                raise explain_graph_error(err, "delete", device)
+        if module._diff:
+            result["diff"] = dict(before=to_result(device) if device else {}, after={})
+        return result
+
+    device, attempts = wait_for_device(client, identifier, params["wait_timeout"])
+    if device is None:
+        raise EntraError(not_found_message(identifier, params["wait_timeout"], attempts))
+    purge = params["purge_extension_attributes"]
+    patch = build_patch(device, desired, purge)
+    predicted = predict_device(device, patch)
+    if patch:
+        check_rules(device, patch, session.caller_is_app_only())
+        if not module.check_mode:
+            try:
+                client.call("PATCH", device_path(object_id=device["id"]), body=patch)
+            except GraphError as err:
+                raise explain_patch_error(err, device, patch)
+    result = dict(changed=bool(patch), device=to_result(predicted), changes=patch)
+    if module._diff:
+        result["diff"] = build_diff(device, predicted, desired, purge)
+    return result
+
