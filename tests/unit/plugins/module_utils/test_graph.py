@@ -1,0 +1,235 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) entra.devices contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The request funnel, with scripted HTTP exchanges: each test states the requests that go over the wire, in order."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import calendar
+import json
+
+import pytest
+import requests
+import responses
+
+from ansible_collections.entra.devices.plugins.module_utils._errors import GraphError, TransportError
+from ansible_collections.entra.devices.plugins.module_utils._graph import (
+    GraphClient, HttpTransport, RetryPolicy, device_path, parse_retry_after,
+)
+
+GRAPH = "https://graph.example.test"
+DEVICE = GRAPH + "/v1.0/devices/0f8fad5b-d9cb-469f-a165-70867728950e"
+
+
+class Tokens:
+    """A token provider that counts how often it was asked, and for fresh tokens."""
+
+    def __init__(self):
+        self.issued = []
+
+    def get_token(self, force_refresh=False):
+        self.issued.append(force_refresh)
+        return "token-%d" % len(self.issued)
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+        self.waits = []
+
+    def sleep(self, seconds):
+        self.waits.append(seconds)
+        self.now += seconds
+
+    def __call__(self):
+        return self.now
+
+
+def make_client(max_retries=3, max_wait=60.0, max_total=300.0, verify=True, retries_seen=None):
+    clock = Clock()
+    policy = RetryPolicy(max_retries=max_retries, max_wait=max_wait, max_total=max_total, sleep=clock.sleep,
+                         clock=clock, rand=lambda: 1.0)
+    transport = HttpTransport(verify=verify, timeout=5, retry_policy=policy,
+                              on_retry=(retries_seen.append if retries_seen is not None else None))
+    tokens = Tokens()
+    return GraphClient(transport, GRAPH, tokens), clock, tokens
+
+
+def error_body(code, message="m", request_id="rid-1"):
+    return {"error": {"code": code, "message": message,
+                      "innerError": {"date": "2026-12-03T10:00:00", "request-id": request_id, "client-request-id": "c"}}}
+
+
+@pytest.mark.parametrize("header, seconds", [("2", 2.0), ("1.5", 1.5), ("2.128", 2.128), ("-3", 0.0), ("soon", None)])
+def test_parse_retry_after_seconds(header, seconds):
+    assert parse_retry_after(header) == seconds
+
+
+def test_parse_retry_after_http_date():
+    ten_oclock = calendar.timegm((2026, 12, 3, 10, 0, 0))
+    assert parse_retry_after("Thu, 03 Dec 2026 10:00:30 GMT", now=ten_oclock) == pytest.approx(30.0)
+
+
+def test_device_paths():
+    assert device_path(object_id="0f8fad5b-d9cb-469f-a165-70867728950e") == "/devices/0f8fad5b-d9cb-469f-a165-70867728950e"
+    assert device_path(device_id="6b1fd0e2-5a8d-4c26-9b7e-3f1c2a9d8e41") == \
+        "/devices(deviceId='6b1fd0e2-5a8d-4c26-9b7e-3f1c2a9d8e41')"
+
+
+@responses.activate
+def test_get_sends_one_request_with_bearer_and_client_request_id():
+    responses.get(DEVICE, json={"id": "x"})
+    client, clock, tokens = make_client()
+    assert client.call("GET", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e", params={"$select": "id"}) == {"id": "x"}
+    assert len(responses.calls) == 1
+    sent = responses.calls[0].request
+    assert sent.headers["Authorization"] == "Bearer token-1"
+    assert sent.headers["client-request-id"]
+    assert "%24select=id" in sent.url
+    assert clock.waits == []
+
+
+@responses.activate
+def test_patch_sends_json_and_accepts_204():
+    responses.patch(DEVICE, status=204)
+    client, _, _ = make_client()
+    assert client.call("PATCH", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e", body={"accountEnabled": False}) is None
+    assert [(c.request.method, json.loads(c.request.body)) for c in responses.calls] == [("PATCH", {"accountEnabled": False})]
+    assert responses.calls[0].request.headers["Content-Type"] == "application/json"
+    assert client.writes_sent == 1
+
+
+@responses.activate
+def test_429_honours_fractional_retry_after_then_succeeds():
+    responses.patch(DEVICE, status=429, headers={"Retry-After": "1.5"}, json=error_body("TooManyRequests"))
+    responses.patch(DEVICE, status=204)
+    seen = []
+    client, clock, _ = make_client(retries_seen=seen)
+    client.call("PATCH", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e", body={"accountEnabled": False})
+    assert [c.request.method for c in responses.calls] == ["PATCH", "PATCH"]
+    assert clock.waits == [1.5]
+    assert len(seen) == 1 and "HTTP 429" in seen[0] and "Retry-After" in seen[0]
+
+
+@responses.activate
+def test_503_backs_off_exponentially_without_retry_after():
+    for _ in range(3):
+        responses.get(DEVICE, status=503)
+    responses.get(DEVICE, json={"id": "x"})
+    client, clock, _ = make_client(max_retries=3)
+    assert client.call("GET", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e") == {"id": "x"}
+    assert len(responses.calls) == 4
+    assert clock.waits == [1.0, 2.0, 4.0]
+
+
+@responses.activate
+def test_retries_stop_at_max_retries_and_report_the_graph_error():
+    responses.get(DEVICE, status=429, headers={"Retry-After": "1"}, json=error_body("TooManyRequests", request_id="r-429"))
+    client, clock, _ = make_client(max_retries=2)
+    with pytest.raises(GraphError) as caught:
+        client.call("GET", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e")
+    assert len(responses.calls) == 3
+    assert clock.waits == [1.0, 1.0]
+    assert caught.value.code == "TooManyRequests" and caught.value.request_id == "r-429" and caught.value.status == 429
+
+
+@responses.activate
+def test_total_wait_is_capped():
+    responses.get(DEVICE, status=503, headers={"Retry-After": "40"})
+    client, clock, _ = make_client(max_retries=10, max_total=100)
+    with pytest.raises(GraphError):
+        client.call("GET", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e")
+    assert clock.waits == [40.0, 40.0]
+    assert len(responses.calls) == 3
+
+
+@responses.activate
+def test_a_single_wait_is_capped():
+    responses.get(DEVICE, status=429, headers={"Retry-After": "500"})
+    responses.get(DEVICE, json={})
+    client, clock, _ = make_client(max_wait=7)
+    client.call("GET", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e")
+    assert clock.waits == [7.0]
+
+
+@responses.activate
+def test_connection_errors_are_retried_then_reported_without_details_of_the_request():
+    responses.get(DEVICE, body=requests.ConnectionError("boom"))
+    client, _, _ = make_client(max_retries=2)
+    with pytest.raises(TransportError) as caught:
+        client.call("GET", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e")
+    assert len(responses.calls) == 3
+    assert "after 3 attempt(s)" in caught.value.msg and "token" not in caught.value.msg
+
+
+@responses.activate
+def test_delete_that_finds_nothing_on_retry_succeeded_the_first_time():
+    responses.delete(DEVICE, status=503)
+    responses.delete(DEVICE, status=404, json=error_body("Request_ResourceNotFound"))
+    client, _, _ = make_client()
+    assert client.call("DELETE", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e") is None
+    assert [c.request.method for c in responses.calls] == ["DELETE", "DELETE"]
+
+
+@responses.activate
+def test_delete_404_on_first_attempt_is_an_error():
+    responses.delete(DEVICE, status=404, json=error_body("Request_ResourceNotFound"))
+    client, _, _ = make_client()
+    with pytest.raises(GraphError, match="Request_ResourceNotFound"):
+        client.call("DELETE", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e")
+
+
+@responses.activate
+def test_401_gets_one_fresh_token_and_one_retry():
+    responses.get(DEVICE, status=401, json=error_body("InvalidAuthenticationToken"))
+    responses.get(DEVICE, json={"id": "x"})
+    client, _, tokens = make_client()
+    assert client.call("GET", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e") == {"id": "x"}
+    assert tokens.issued == [False, True]
+    assert [c.request.headers["Authorization"] for c in responses.calls] == ["Bearer token-1", "Bearer token-2"]
+
+
+@responses.activate
+def test_a_second_401_is_reported():
+    responses.get(DEVICE, status=401, json=error_body("InvalidAuthenticationToken", request_id="r-401"))
+    client, _, tokens = make_client()
+    with pytest.raises(GraphError) as caught:
+        client.call("GET", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e")
+    assert len(responses.calls) == 2 and tokens.issued == [False, True]
+    assert caught.value.request_id == "r-401"
+
+
+@responses.activate
+def test_error_message_carries_code_message_and_request_id():
+    responses.patch(DEVICE, status=403, json=error_body("Authorization_RequestDenied", "Insufficient privileges.", "r-403"))
+    client, _, _ = make_client()
+    with pytest.raises(GraphError) as caught:
+        client.call("PATCH", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e", body={"isCompliant": True})
+    message = caught.value.msg
+    assert "Authorization_RequestDenied" in message and "Insufficient privileges." in message and "r-403" in message
+    assert caught.value.details["request_id"] == "r-403" and caught.value.details["error_code"] == "Authorization_RequestDenied"
+
+
+@responses.activate
+def test_paging_follows_next_link_on_our_endpoint_and_resends_headers():
+    responses.get(GRAPH + "/v1.0/devices", json={"value": [{"id": "a"}], "@odata.nextLink":
+                                               "https://graph.microsoft.com/v1.0/devices?$skiptoken=abc"},
+                  match=[responses.matchers.query_param_matcher({"$filter": "x"})])
+    responses.get(GRAPH + "/v1.0/devices", json={"value": [{"id": "b"}]},
+                  match=[responses.matchers.query_param_matcher({"$skiptoken": "abc"})])
+    client, _, _ = make_client()
+    pages = list(client.pages("/devices", params={"$filter": "x"}, headers={"ConsistencyLevel": "eventual"}))
+    assert pages == [[{"id": "a"}], [{"id": "b"}]]
+    assert [c.request.headers["ConsistencyLevel"] for c in responses.calls] == ["eventual", "eventual"]
+    assert responses.calls[1].request.url.startswith(GRAPH + "/v1.0/devices?")
+
+
+@responses.activate
+def test_verify_is_passed_on_every_request(monkeypatch):
+    # requests lets REQUESTS_CA_BUNDLE override Session.verify; the funnel passes verify= per request so ca_path wins.
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    responses.get(DEVICE, json={})
+    client, _, _ = make_client(verify="/tmp/our-ca.pem")
+    client.call("GET", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e")
+    assert responses.calls[0].request.req_kwargs["verify"] == "/tmp/our-ca.pem"
