@@ -197,9 +197,12 @@ def check_rules(device, patch, app_only):
                              "of a user with the Intune Administrator role." % label, rule="linux_app_only")
 
 
-def explain_graph_error(err, action, device=None):
-    """A sentence a person can act on, in front of Graph's own code, message and request-id."""
-    label = describe_device(device) if device else "the device"
+def explain_graph_error(err, action, device=None, target=None):
+    """A sentence a person can act on, in front of Graph's own code, message and request-id.
+
+    ``target`` names what was acted on when there is no device yet (a read by id, a list).
+    """
+    label = target or describe_device(device)
     if err.status == 403:
         hint = ("the caller lacks permission. Grant the application Device.ReadWrite.All (application permission, admin "
                 "consent) for writes or Device.Read.All for reads, or for a delegated token use a user with the Intune "

@@ -6,6 +6,7 @@
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import re
 import time
 
 from ansible_collections.entra.devices.plugins.module_utils._device import (
@@ -61,7 +62,8 @@ def read_device(client, identifier):
         path = device_path(object_id=value) if option == "object_id" else device_path(device_id=value)
         return client.call("GET", path, params=params, ok_missing=True)
     except GraphError as err:
-        raise explain_graph_error(err, "read", None)
+        raise explain_graph_error(err, "read", target=("the device named %r" % value if option == "name"
+                                                       else "the device with %s %s" % (option, value)))
 
 
 def wait_for_device(client, identifier, wait_timeout, sleep=time.sleep, clock=time.monotonic):
@@ -127,3 +129,53 @@ def ensure_device(module, session):
         result["diff"] = build_diff(device, predicted, desired, purge)
     return result
 
+
+
+def info_argument_spec():
+    """Options of azure_ad_device_info besides the shared authentication ones."""
+    return dict(
+        object_id=dict(type="str"),
+        device_id=dict(type="str"),
+        name=dict(type="str"),
+        filter=dict(type="str"),
+        advanced_query=dict(type="bool", default=False),
+        page_size=dict(type="int", default=999),
+    )
+
+
+def needs_advanced_query(odata_filter):
+    """Graph answers 400 Request_UnsupportedQuery to these filters unless the advanced-query form is used."""
+    return bool(ADVANCED_FILTER_RE.search(odata_filter or ""))
+
+
+ADVANCED_FILTER_RE = re.compile(r"extensionAttributes/|\bne\b|\bnot\b|\bendswith\s*\(", re.IGNORECASE)
+
+
+def device_info(module, session):
+    """azure_ad_device_info: one device by identifier, the devices a filter selects, or every device."""
+    params = module.params
+    if not 1 <= params["page_size"] <= 999:
+        raise InputError("page_size must be between 1 and 999 (Graph's $top limit), got %d." % params["page_size"])
+    identifiers = [o for o in ("object_id", "device_id", "name") if params.get(o) is not None]
+    if identifiers:
+        identifier = validate_identifier(params)
+        if identifier[0] != "name":
+            device = read_device(session.client, identifier)
+            return dict(changed=False, devices=[to_result(device)] if device else [])
+        odata_filter = "displayName eq %s" % odata_quote(identifier[1])
+    else:
+        odata_filter = params.get("filter")
+    query = {"$select": SELECT, "$top": str(params["page_size"])}
+    headers = None
+    if odata_filter:
+        query["$filter"] = odata_filter
+    if params["advanced_query"] or needs_advanced_query(odata_filter):
+        query["$count"] = "true"
+        headers = {"ConsistencyLevel": "eventual"}
+    devices = []
+    try:
+        for page in session.client.pages("/devices", params=query, headers=headers):
+            devices.extend(to_result(device) for device in page)
+    except GraphError as err:
+        raise explain_graph_error(err, "list", target="devices matching %r" % odata_filter if odata_filter else "devices")
+    return dict(changed=False, devices=devices)
