@@ -188,10 +188,13 @@ def check_libraries(module):
         module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
 
 
-def fail_on_error(module, exc, **result):
-    """The one place an expected failure becomes fail_json: a sentence, Graph's code and ids, no traceback."""
-    details = dict(exc.details)
-    details.update(result)
+def fail_on_error(module, exc, **defaults):
+    """The one place an expected failure becomes fail_json: a sentence, Graph's code and ids, no traceback.
+
+    What the error carries (for example bulk results with the devices that did change) wins over ``defaults``.
+    """
+    details = dict(defaults)
+    details.update(exc.details)
     module.fail_json(msg=exc.msg, **details)
 
 

@@ -35,6 +35,7 @@ def device_argument_spec():
         extension_attributes=dict(type="dict"),
         purge_extension_attributes=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=0),
+        devices=dict(type="list", elements="raw"),
     )
 
 

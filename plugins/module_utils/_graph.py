@@ -172,7 +172,6 @@ class GraphClient:
         self.base = graph_endpoint.rstrip("/") + "/" + GRAPH_VERSION
         self.token_provider = token_provider
         self.requests_sent = 0
-        self.writes_sent = 0
 
     def url(self, path):
         return path if path.startswith("https://") or path.startswith("http://") else self.base + path
@@ -217,8 +216,6 @@ class GraphClient:
             all_headers["Content-Type"] = "application/json"
             data = json.dumps(body)
         self.requests_sent += 1
-        if method in ("PATCH", "DELETE", "POST"):
-            self.writes_sent += 1
         return self.transport.request(method, url, params=params, data=data, headers=all_headers)
 
     def pages(self, path, params=None, headers=None):
@@ -231,6 +228,11 @@ class GraphClient:
                 return
             page = self.call("GET", self._same_origin(next_link), headers=headers)
 
+    def batch(self, batch_requests):
+        """One JSON batch (at most 20 requests). Returns {id: response} with each item's status, headers and body."""
+        answer = self.call("POST", "/$batch", body={"requests": batch_requests}) or {}
+        return dict((str(item.get("id")), item) for item in answer.get("responses", []))
+
     def _same_origin(self, link):
         """Keep paging on the endpoint we were told to use (a proxy or emulator), whatever host Graph names."""
         ours, theirs = urlsplit(self.base), urlsplit(link)
@@ -238,24 +240,30 @@ class GraphClient:
 
 
 def graph_error_from_response(response, method, url):
-    """A GraphError from Graph's error envelope (or whatever body came back), with the ids support needs."""
-    code = graph_message = date = None
-    inner = {}
+    """A GraphError from an HTTP response carrying Graph's error envelope (or whatever body came back)."""
     try:
         payload = response.json()
     except ValueError:
         payload = None
+    return graph_error(response.status_code, response.headers, payload, method, url)
+
+
+def graph_error(status, headers, payload, method, url):
+    """A GraphError from a status, headers and body (an HTTP response or one item of a JSON batch)."""
+    code = graph_message = date = None
+    inner = {}
+    headers = dict((str(k).lower(), v) for k, v in (headers or {}).items())
     if isinstance(payload, dict) and isinstance(payload.get("error"), dict):
         error = payload["error"]
         code = error.get("code")
         graph_message = error.get("message")
         inner = error.get("innerError") or error.get("innererror") or {}
         date = inner.get("date")
-    request_id = inner.get("request-id") or response.headers.get("request-id")
-    client_request_id = inner.get("client-request-id") or response.headers.get("client-request-id")
-    err = GraphError("", status=response.status_code, code=code, graph_message=graph_message, request_id=request_id,
+    request_id = inner.get("request-id") or headers.get("request-id")
+    client_request_id = inner.get("client-request-id") or headers.get("client-request-id")
+    err = GraphError("", status=status, code=code, graph_message=graph_message, request_id=request_id,
                      client_request_id=client_request_id, date=date, method=method, url=url,
-                     retry_after=parse_retry_after(response.headers.get("Retry-After")))
+                     retry_after=parse_retry_after(headers.get("retry-after")))
     return err.with_context("Graph rejected %s %s: %s." % (method, _path_of(url), err.describe()))
 
 

@@ -99,8 +99,23 @@ options:
     description:
       - Seconds to keep looking for a device that is not found, for a device registered moments ago that has not
         replicated yet. V(0) fails at once.
+      - Not used with O(devices).
     type: int
     default: 0
+  devices:
+    description:
+      - Bulk mode. Many devices in one task, each an object id string or a dictionary with one identifier
+        (C(object_id), C(device_id) or C(name)) plus any of the properties above and C(purge_extension_attributes).
+      - Properties set at task level apply to every item unless the item sets them; C(extension_attributes) merge key by key,
+        the item's value winning.
+      - Devices are read through Graph JSON batching, twenty per request, and only the devices that differ are written,
+        in batches of twenty. Throttled items are sent again after their own C(Retry-After).
+      - One device's failure does not stop the others. The task fails after everything else is done if any item failed,
+        naming them; RV(results) says what happened to each.
+      - Every item is validated before any request is sent.
+      - Mutually exclusive with O(object_id), O(device_id) and O(name).
+    type: list
+    elements: raw
 seealso:
   - name: Update device (Microsoft Graph)
     description: The Graph operation this module calls.
@@ -141,6 +156,18 @@ EXAMPLES = r'''
         object_id: 0f8fad5b-d9cb-469f-a165-70867728950e
         display_name: WS-FIN-0042
         operating_system_version: 10.0.22631.4317
+
+    - name: Tag many devices in one task (two Graph round trips per twenty devices)
+      entra.devices.azure_ad_device:
+        extension_attributes:
+          extensionAttribute1: kiosk
+        devices:
+          - 0f8fad5b-d9cb-469f-a165-70867728950e
+          - name: KIOSK-LOBBY-07
+          - device_id: 6b1fd0e2-5a8d-4c26-9b7e-3f1c2a9d8e41
+            extension_attributes:
+              extensionAttribute2: lobby
+      register: bulk
 
     - name: Delete a retired device object
       entra.devices.azure_ad_device:
@@ -247,6 +274,40 @@ diff:
   returned: success, in diff mode
   type: dict
   sample: {"before": {"account_enabled": true}, "after": {"account_enabled": false}}
+results:
+  description: Bulk mode only. One entry per item of O(devices), in the same order.
+  returned: success or failure, with O(devices)
+  type: list
+  elements: dict
+  contains:
+    index:
+      description: The item's position in O(devices).
+      type: int
+      sample: 0
+    object_id:
+      description: The identifier the item gave (or C(device_id) or C(name), whichever it used).
+      type: str
+      sample: 0f8fad5b-d9cb-469f-a165-70867728950e
+    changed:
+      description: Whether this device was changed (or would be, in check mode).
+      type: bool
+      sample: true
+    changes:
+      description: The Graph properties sent for this device.
+      type: dict
+      sample: {"extensionAttributes": {"extensionAttribute1": "kiosk"}}
+    device:
+      description: The device after the change, as RV(device).
+      type: dict
+      sample: {}
+    failed:
+      description: Present and V(true) when this item failed.
+      type: bool
+      sample: true
+    msg:
+      description: Why this item failed.
+      type: str
+      sample: "devices[3] (name KIOSK-9): no such device exists."
 request_id:
   description: Graph's request-id of the failed request, for Microsoft support.
   returned: failure, when Graph answered
@@ -262,6 +323,7 @@ error_code:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.entra.devices.plugins.module_utils._common import graph_argument_spec, run_module
+from ansible_collections.entra.devices.plugins.module_utils._bulk import ensure_devices
 from ansible_collections.entra.devices.plugins.module_utils._device_ops import device_argument_spec, ensure_device
 
 
@@ -270,11 +332,11 @@ def main():
     argument_spec.update(device_argument_spec())
     module = AnsibleModule(
         argument_spec=argument_spec,
-        mutually_exclusive=[("object_id", "device_id", "name")],
-        required_one_of=[("object_id", "device_id", "name")],
+        mutually_exclusive=[("object_id", "device_id", "name", "devices")],
+        required_one_of=[("object_id", "device_id", "name", "devices")],
         supports_check_mode=True,
     )
-    run_module(module, ensure_device)
+    run_module(module, ensure_devices if module.params["devices"] is not None else ensure_device)
 
 
 if __name__ == "__main__":
