@@ -360,8 +360,13 @@ def parse_form(body):
     return dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
 
 
+# Graph sends this challenge verbatim, naming the public cloud's authority whatever the client used.
+WWW_AUTHENTICATE = ('Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", '
+                    'client_id="%s"' % seed.GRAPH_APP_ID)
+
+
 def _unauthenticated(message):
-    return GraphError(401, "InvalidAuthenticationToken", message)
+    return GraphError(401, "InvalidAuthenticationToken", message, {"WWW-Authenticate": WWW_AUTHENTICATE})
 
 
 def _tenant_not_found(tenant):
