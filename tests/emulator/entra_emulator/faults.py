@@ -100,7 +100,7 @@ _OPTION_RE = re.compile(r"^(retry_after|times|delay|code|kind|message)=(.*)$")
 
 
 def parse_fault_spec(spec):
-    """Parse METHOD:PATH_REGEX[:STATUS|:drop][:key=value...] into Fault keyword arguments.
+    """Parse METHOD:PATH_REGEX[:STATUS|:drop][:key=value...] into Emulator.add_fault keyword arguments.
 
     The path may itself contain colons; options and the status are taken from the end.
     """
@@ -127,4 +127,7 @@ def parse_fault_spec(spec):
     kwargs["path"] = ":".join(parts) or ".*"
     if "status" not in kwargs and not kwargs.get("drop") and "delay" not in kwargs:
         raise ValueError("fault spec %r needs a status, 'drop' or delay=SECONDS" % spec)
+    # Spelled out so Emulator.add_fault's defaults (429, Retry-After 1.5) do not creep in.
+    kwargs.setdefault("status", None)
+    kwargs.setdefault("retry_after", None)
     return kwargs

@@ -94,6 +94,7 @@ class DeviceStore:
         self._by_device_id = {}
         self._order = []
         self._visible_at = {}
+        self._bulk_counters = {}
 
     def reset(self, devices):
         with self._lock:
@@ -101,6 +102,7 @@ class DeviceStore:
             self._by_device_id.clear()
             self._order.clear()
             self._visible_at.clear()
+            self._bulk_counters.clear()
             for props in devices:
                 self.add(props)
 
@@ -117,9 +119,10 @@ class DeviceStore:
             return copy.deepcopy(device)
 
     def add_bulk(self, count, prefix, operating_system):
-        """Add many devices quickly; names are PREFIX00001.. continuing after existing ones."""
+        """Add many devices quickly, named PREFIX00001, PREFIX00002, ... (a later call with the same prefix continues)."""
         with self._lock:
-            start = len(self._order)
+            start = self._bulk_counters.get(prefix, 0)
+            self._bulk_counters[prefix] = start + count
             ids = []
             for number in range(start + 1, start + count + 1):
                 device = new_device({"displayName": "%s%05d" % (prefix, number), "operatingSystem": operating_system})
