@@ -202,15 +202,17 @@ def run_module(module, task):
     """Validate the shared options, open a Graph session, run ``task(module, session)`` and exit once."""
     check_libraries(module)
     session = None
+    error = None
     try:
         session = GraphSession(Settings(module.params), on_retry=module.warn)
         result = task(module, session)
     except EntraError as exc:
-        extra = {}
-        if session is not None:
-            extra["graph_requests"] = session.client.requests_sent
-        fail_on_error(module, exc, changed=False, **extra)
+        error = exc
     finally:
         if session is not None:
             session.close()
+    if error is not None:
+        # Outside the except block: fail_json would otherwise attach the traceback of an expected failure.
+        extra = {"graph_requests": session.client.requests_sent} if session is not None else {}
+        fail_on_error(module, error, changed=False, **extra)
     module.exit_json(**result)

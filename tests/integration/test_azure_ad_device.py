@@ -26,8 +26,8 @@ OBRIEN = DEVICES["O'Brien's MacBook"]
 MODULE = "entra.devices.azure_ad_device"
 
 
-def task(name, **options):
-    return {"name": name, MODULE: options, "register": "out"}
+def task(title, **options):
+    return {"name": title, MODULE: options, "register": "out"}
 
 
 def four_step(options):
