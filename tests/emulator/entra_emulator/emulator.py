@@ -283,7 +283,7 @@ class Emulator:
         match = _TENANT_PATH_RE.match(request.path)
         if match.group("rest") not in ("oauth2/v2.0/token",):
             raise AadError(404, "invalid_request", 900561, "The endpoint %s is not emulated." % request.path)
-        _, payload = self.identity.token(request, match.group("tenant"))
+        payload = self.identity.token(request, match.group("tenant"))
         return json_response(200, payload, {"Cache-Control": "no-store, no-cache", "Pragma": "no-cache",
                                             "client-request-id": request.header("client-request-id") or new_guid(),
                                             "x-ms-request-id": new_guid()})

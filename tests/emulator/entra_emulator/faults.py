@@ -104,7 +104,7 @@ def parse_fault_spec(spec):
 
     The path may itself contain colons; options and the status are taken from the end.
     """
-    method, _, rest = spec.partition(":")
+    method, dummy, rest = spec.partition(":")
     parts = rest.split(":") if rest else []
     kwargs = {"method": method or "ANY"}
     while parts:

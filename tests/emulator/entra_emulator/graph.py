@@ -262,7 +262,7 @@ class GraphDevices:
             decoded = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode("ascii")
         except ValueError:
             decoded = ""
-        label, _, position = decoded.partition(":")
+        label, dummy, position = decoded.partition(":")
         if not token.startswith(_SKIPTOKEN_PREFIX) or label != "position" or not position.isdigit():
             raise bad_request("Invalid $skiptoken value '%s'." % token)
         return int(position)
@@ -352,7 +352,7 @@ def parse_batch(request):
         depends_on = item.get("dependsOn") or []
         if not isinstance(depends_on, list) or any(dep not in seen or dep == item["id"] for dep in depends_on):
             raise bad_request("Invalid dependsOn in request id : %s; it must name earlier request ids." % item["id"], code="BadRequest")
-        path, _, query_text = url.partition("?")
+        path, dummy, query_text = url.partition("?")
         item_headers = dict(headers)
         item_headers["Authorization"] = request.header("Authorization", "")
         item_body = item.get("body")

@@ -63,7 +63,7 @@ class Principal:
 def new_client_secret():
     """A secret shaped like Entra's (three characters, a digit, 'Q~', then 34 more)."""
     alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.~"
-    body = "".join(secrets.choice(alphabet) for _ in range(37))
+    body = "".join(secrets.choice(alphabet) for index in range(37))
     return "%s8Q~%s" % (body[:3], body[3:])
 
 
@@ -122,7 +122,7 @@ class IdentityService:
 
     def authenticate(self, authorization):
         """Validate a Graph Authorization header; return a Principal or raise GraphError 401."""
-        scheme, _, token = (authorization or "").partition(" ")
+        scheme, dummy, token = (authorization or "").partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise _unauthenticated("Access token is empty.")
@@ -207,7 +207,7 @@ class IdentityService:
     # Token endpoint
 
     def token(self, request, tenant):
-        """Handle POST /{tenant}/oauth2/v2.0/token for the client credentials grant; return (app, response body)."""
+        """Handle POST /{tenant}/oauth2/v2.0/token for the client credentials grant; return the response body."""
         if request.method != "POST":
             raise AadError(400, "invalid_request", 900561,
                            "The endpoint only accepts POST, OPTIONS requests. Received a %s request." % request.method)
@@ -243,7 +243,7 @@ class IdentityService:
             raise AadError(401, "invalid_client", 7000216,
                            "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.")
         token = self.issue(app, appidacr=appidacr)
-        return app, {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}
+        return {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}
 
     def _check_scope(self, scope, tenant):
         if not scope:

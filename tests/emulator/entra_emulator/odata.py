@@ -317,27 +317,19 @@ _SEARCH_CLAUSE_RE = re.compile(r'^"(?P<prop>[A-Za-z]+):(?P<term>[^"]*)"$')
 
 
 def compile_search(text):
-    """Compile $search ("displayName:term" clauses joined by AND/OR) into a tokenized prefix match."""
-    clauses = re.split(r"\s+(AND|OR)\s+", text.strip())
-    predicate = None
-    joiner = None
-    for index, part in enumerate(clauses):
-        if index % 2:
-            joiner = part
-            continue
-        match = _SEARCH_CLAUSE_RE.match(part)
-        if not match:
-            raise bad_request("Invalid search clause: %s. Use \"property:term\" in double quotes." % part)
-        if match.group("prop").lower() != "displayname":
-            raise unsupported_query("Unsupported search property '%s' of resource 'Device'." % match.group("prop"))
-        clause = _search_term(match.group("term").lower())
-        if predicate is None:
-            predicate = clause
-        elif joiner == "AND":
-            predicate = (lambda left, right: lambda device: left(device) and right(device))(predicate, clause)
-        else:
-            predicate = (lambda left, right: lambda device: left(device) or right(device))(predicate, clause)
-    return predicate
+    """Compile $search ("displayName:term" clauses joined by AND/OR, AND binding tighter) into a tokenized prefix match."""
+    groups = []
+    for group in re.split(r"\s+OR\s+", text.strip()):
+        terms = []
+        for part in re.split(r"\s+AND\s+", group):
+            match = _SEARCH_CLAUSE_RE.match(part)
+            if not match:
+                raise bad_request("Invalid search clause: %s. Use \"property:term\" in double quotes." % part)
+            if match.group("prop").lower() != "displayname":
+                raise unsupported_query("Unsupported search property '%s' of resource 'Device'." % match.group("prop"))
+            terms.append(_search_term(match.group("term").lower()))
+        groups.append(terms)
+    return lambda device: any(all(term(device) for term in terms) for terms in groups)
 
 
 def _search_term(term):

@@ -103,7 +103,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         except ValueError:
             self.send_error(400, "Bad request body")
             return
-        raw_path, _, raw_query = self.path.partition("?")
+        raw_path, dummy, raw_query = self.path.partition("?")
         host = self.headers.get("Host")
         base_url = ("https://" + host) if host else self.server.emulator.url
         request = Request(method=self.command, path=urllib.parse.unquote(raw_path),

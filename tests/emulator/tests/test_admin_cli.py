@@ -125,7 +125,7 @@ def test_cli_runs_writes_env_and_stops_on_sigterm(tmp_path):
         assert len(second["value"]) == len(DEVICES) + 3
     finally:
         process.send_signal(signal.SIGTERM)
-        stdout, _ = process.communicate(timeout=15)
+        stdout = process.communicate(timeout=15)[0]
     assert process.returncode == 0
     assert "listening on https://127.0.0.1:" in stdout
     assert not (workdir / "emulator.env").exists()

@@ -51,7 +51,7 @@ def test_batch_runs_each_item_through_the_same_rules(emu, graph):
 
 def test_batch_answers_in_shuffled_order(graph):
     items = [{"id": str(n), "method": "GET", "url": "/devices/%s?$select=id" % ALICE["id"]} for n in range(20)]
-    orders = {tuple(item["id"] for item in batch(graph, items).json()["responses"]) for _ in range(5)}
+    orders = {tuple(item["id"] for item in batch(graph, items).json()["responses"]) for attempt in range(5)}
     assert len(orders) > 1
 
 
@@ -88,7 +88,7 @@ def test_throttled_batch_item_carries_its_own_retry_after(emu, graph):
 def test_status_fault_with_retry_after_and_times(emu, graph):
     fault = emu.add_fault(method="PATCH", path=r"^/v1\.0/devices/", status=429, retry_after="1.5", times=2)
     statuses = []
-    for _ in range(3):
+    for attempt in range(3):
         response = patch_alice(graph)
         statuses.append((response.status_code, response.headers.get("Retry-After")))
     assert statuses == [(429, "1.5"), (429, "1.5"), (204, None)]

@@ -156,7 +156,7 @@ def test_unregistered_certificate_is_aadsts700027(emu, http):
 
 
 def test_registered_thumbprint_with_wrong_key_fails_signature(emu, http):
-    key_pem, _ = _self_signed()
+    key_pem = _self_signed()[0]
     credential = {"private_key": key_pem, "thumbprint": emu.apps["automation"].certificate.sha1_thumbprint}
     result = confidential(emu, http, credential=credential).acquire_token_for_client(scopes=SCOPE)
     assert result["error"] == "invalid_client" and result["error_codes"] == [700027]
