@@ -114,6 +114,18 @@ options:
       - The longest single wait between retries, in seconds. The time spent waiting for one request is capped at 300 seconds.
     type: float
     default: 60
+  token_cache_path:
+    description:
+      - Opt-in. A file where access tokens are kept between tasks, so that a loop of tasks on one host fetches one
+        token (and one discovery document) per play instead of one per task. Parallel forks share it safely.
+      - The file is written with mode C(0600) in a C(0700) directory, replaced atomically, and keyed by cloud, tenant,
+        client and a hash of the credential; expired entries are dropped.
+      - B(Security trade-off:) the file holds bearer tokens valid for up to about an hour. Anyone who can read it can
+        call Graph with the application's permissions until they expire. Put it on a private, local, ideally
+        ephemeral path (for example inside the job's private directory in AWX) and never in a shared or synced folder.
+      - Not used with O(access_token).
+      - If not set, the environment variable E(ENTRA_DEVICES_TOKEN_CACHE) is used.
+    type: path
 requirements:
   - python >= 3.9
   - msal >= 1.28.0 (not needed with O(access_token))

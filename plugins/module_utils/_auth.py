@@ -73,11 +73,11 @@ class _ConfidentialClientCredential:
 
     what = "getting a token"
 
-    def __init__(self, settings, transport, token_cache=None):
+    def __init__(self, settings, transport):
         self.settings = settings
         self.transport = transport
-        self.token_cache = token_cache
         self._app = None
+        self.expires_in = None
 
     def client_credential(self):
         raise NotImplementedError
@@ -89,8 +89,6 @@ class _ConfidentialClientCredential:
             kwargs = dict(client_credential=self.client_credential(), authority=authority, http_client=self.transport)
             if self.settings.authority_hostname not in KNOWN_AUTHORITY_HOSTS:
                 kwargs["instance_discovery"] = False
-            if self.token_cache is not None:
-                kwargs["token_cache"] = self.token_cache
             self._app = _call_msal("contacting %s for tenant %s" % (self.settings.authority_host, self.settings.tenant_id),
                                    msal.ConfidentialClientApplication, self.settings.client_id, **kwargs)
         return self._app
@@ -103,7 +101,9 @@ class _ConfidentialClientCredential:
             for item in list(cache.search(cache.CredentialType.ACCESS_TOKEN)):
                 cache.remove_at(item)
         result = _call_msal(self.what, app.acquire_token_for_client, scopes=[self.settings.scope])
-        return _raise_for_token_result(result, self.what)
+        token = _raise_for_token_result(result, self.what)
+        self.expires_in = result.get("expires_in")
+        return token
 
 
 class ClientSecretCredential(_ConfidentialClientCredential):
@@ -123,7 +123,7 @@ class ClientCertificateCredential(_ConfidentialClientCredential):
 class AccessTokenCredential:
     """A token obtained elsewhere (delegated, or from another tool). It cannot be refreshed here."""
 
-    def __init__(self, settings, transport=None, token_cache=None):
+    def __init__(self, settings, transport=None):
         self.token = settings.access_token
 
     def get_token(self, force_refresh=False):
@@ -136,10 +136,11 @@ class AccessTokenCredential:
 class ManagedIdentityCredential:
     """System-assigned identity, or the user-assigned one named by client_id."""
 
-    def __init__(self, settings, transport, token_cache=None):
+    def __init__(self, settings, transport):
         self.settings = settings
         self.transport = transport
         self._client = None
+        self.expires_in = None
 
     def get_token(self, force_refresh=False):
         msal = _import_msal()
@@ -151,7 +152,9 @@ class ManagedIdentityCredential:
             self._client = msal.ManagedIdentityClient(identity, http_client=self.transport)
         what = "getting a managed identity token"
         result = _call_msal(what, self._client.acquire_token_for_client, resource=self.settings.graph_resource)
-        return _raise_for_token_result(result, what)
+        token = _raise_for_token_result(result, what)
+        self.expires_in = result.get("expires_in")
+        return token
 
 
 CREDENTIALS = {
@@ -162,8 +165,8 @@ CREDENTIALS = {
 }
 
 
-def build_credential(settings, transport, token_cache=None):
-    return CREDENTIALS[settings.auth_method](settings, transport, token_cache=token_cache)
+def build_credential(settings, transport):
+    return CREDENTIALS[settings.auth_method](settings, transport)
 
 
 def load_certificate_credential(path, password=None):

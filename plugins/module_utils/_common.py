@@ -13,6 +13,7 @@ from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 
 from ansible_collections.entra.devices.plugins.module_utils._auth import build_credential, token_claims, is_app_only
 from ansible_collections.entra.devices.plugins.module_utils._errors import EntraError, InputError
+from ansible_collections.entra.devices.plugins.module_utils._token_cache import CachedCredential, TokenCacheFile, cache_key
 from ansible_collections.entra.devices.plugins.module_utils._graph import (
     GraphClient, HttpTransport, RetryPolicy, HAS_REQUESTS, REQUESTS_IMPORT_ERROR,
 )
@@ -56,6 +57,7 @@ def graph_argument_spec():
         timeout=dict(type="int", default=30),
         max_retries=dict(type="int", default=5),
         max_retry_wait=dict(type="float", default=60.0),
+        token_cache_path=dict(type="path", fallback=(env_fallback, ["ENTRA_DEVICES_TOKEN_CACHE"])),
     )
 
 
@@ -79,6 +81,7 @@ class Settings:
         self.timeout = params["timeout"]
         self.max_retries = params["max_retries"]
         self.max_retry_wait = params["max_retry_wait"]
+        self.token_cache_path = params.get("token_cache_path")
         if self.timeout is None or self.timeout <= 0:
             raise InputError("timeout must be a positive number of seconds, got %s." % self.timeout)
         if self.max_retries < 0 or self.max_retries > 20:
@@ -160,13 +163,15 @@ def _verify(params):
 class GraphSession:
     """The transport, credential and Graph client of one module run."""
 
-    def __init__(self, settings, on_retry=None, token_cache=None):
+    def __init__(self, settings, on_retry=None):
         self.settings = settings
         policy = RetryPolicy(max_retries=settings.max_retries, max_wait=settings.max_retry_wait)
         self.transport = HttpTransport(verify=settings.verify, timeout=settings.timeout, retry_policy=policy,
                                        on_retry=on_retry,
                                        user_agent="entra.devices/%s ansible-core/%s" % (COLLECTION_VERSION, ANSIBLE_VERSION))
-        self.credential = build_credential(settings, self.transport, token_cache=token_cache)
+        self.credential = build_credential(settings, self.transport)
+        if settings.token_cache_path and settings.auth_method != "access_token":
+            self.credential = CachedCredential(self.credential, TokenCacheFile(settings.token_cache_path), cache_key(settings))
         self.client = GraphClient(self.transport, settings.graph_endpoint, self)
         self._token = None
 
