@@ -196,26 +196,22 @@ class Emulator:
 
     # Request handling (called from server threads)
 
-    def handle(self, request):
-        """Answer one HTTP request; raise DropConnection to close the connection instead."""
-        kind = classify(request.path)
+    def handle(self, request, batch_id=None):
+        """Answer one HTTP request or $batch item; raise DropConnection to close the connection instead."""
+        kind = "batch-item" if batch_id else classify(request.path)
         record = self.log.open(request.method, request.path, request.query, request.headers,
-                               parse_body(request.body, request.header("Content-Type")), kind)
+                               parse_body(request.body, request.header("Content-Type")), kind, batch_id)
         request.record = record
         try:
-            if kind == "admin":
-                response = self._admin(request)
-            else:
-                response = self._serve(request, kind)
+            response = self._admin(request) if kind == "admin" else self._serve(request, kind)
         except DropConnection:
             record.dropped = True
             raise
         record.status = response.status
         return response
 
-    def _serve(self, request, kind, batch_id=None):
+    def _serve(self, request, kind):
         record = request.record
-        record.batch_id = batch_id
         if kind in ("graph", "batch-item"):
             record.client_id = self.identity.unverified_client_id(request.header("Authorization"))
         elif kind == "token":
@@ -339,7 +335,7 @@ class Emulator:
                 if statuses.get(dependency, 424) >= 400:
                     return batch_item_response(item["id"], json_response(424, {"error": {
                         "code": "FailedDependency", "message": "The request depends on request %s, which failed." % dependency}}))
-            response = self._run_batch_item(item["request"], batch_id)
+            response = self.handle(item["request"], batch_id=batch_id)
             statuses[item["id"]] = response.status
             return batch_item_response(item["id"], response)
 
@@ -349,17 +345,6 @@ class Emulator:
             results = list(self._batch_pool.map(run, items))
         random.shuffle(results)
         return json_response(200, {"responses": results}, {"Content-Type": GRAPH_CONTENT_TYPE})
-
-    def _run_batch_item(self, request, batch_id):
-        request.record = self.log.open(request.method, request.path, request.query, request.headers,
-                                       parse_body(request.body, request.header("Content-Type")), "batch-item", batch_id)
-        try:
-            response = self._serve(request, "batch-item", batch_id)
-        except DropConnection:
-            request.record.dropped = True
-            raise
-        request.record.status = response.status
-        return response
 
     # Admin endpoints
 

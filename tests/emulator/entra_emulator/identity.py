@@ -213,7 +213,7 @@ class IdentityService:
                            "The endpoint only accepts POST, OPTIONS requests. Received a %s request." % request.method)
         if not self.known_tenant(tenant):
             raise _tenant_not_found(tenant)
-        form = parse_form(request.body)
+        form = _parse_form(request.body)
         grant_type = form.get("grant_type")
         if not grant_type:
             raise _missing_parameter("grant_type")
@@ -356,7 +356,7 @@ class IdentityService:
         return next((app for app in self.apps.values() if app.kind == "system-assigned"), None)
 
 
-def parse_form(body):
+def _parse_form(body):
     return dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
 
 

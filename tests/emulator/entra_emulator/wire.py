@@ -31,9 +31,6 @@ class Response:
     body: bytes = b""
     headers: dict = field(default_factory=dict)
 
-    def json(self):
-        return json.loads(self.body) if self.body else None
-
 
 def json_response(status, payload, headers=None):
     merged = {"Content-Type": "application/json; charset=utf-8"}

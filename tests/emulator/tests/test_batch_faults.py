@@ -177,3 +177,14 @@ def test_fault_spec_syntax(emu, spec, expected):
 def test_fault_spec_needs_an_effect():
     with pytest.raises(ValueError):
         parse_fault_spec("GET:/v1.0/devices")
+
+
+def test_drop_on_a_batch_item_drops_the_whole_batch(emu, graph):
+    emu.add_fault(method="GET", path=r"^/v1\.0/devices/%s$" % CAROL["id"], status=None, drop=True)
+    items = [{"id": "1", "method": "GET", "url": "/devices/%s" % ALICE["id"]}, {"id": "2", "method": "GET", "url": "/devices/%s" % CAROL["id"]}]
+    with pytest.raises(requests.exceptions.ConnectionError):
+        batch(graph, items)
+    records = emu.graph_requests()
+    assert [r.dropped for r in records if r.kind == "graph"] == [True]
+    assert [r.path for r in records if r.dropped and r.kind == "batch-item"] == ["/v1.0/devices/%s" % CAROL["id"]]
+    assert by_id(batch(graph, items))["2"]["status"] == 200
