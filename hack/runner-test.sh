@@ -5,8 +5,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv=$("$root/hack/tools-venv.sh")
 cd "$root"
-export PATH="$venv/bin:$PATH"  # ansible-runner starts the ansible-playbook found on PATH
-if ! python -m pytest -p no:cacheprovider -q tests/runner; then
+if ! "$venv/bin/python" -m pytest -p no:cacheprovider -q tests/runner; then
     echo "hack/runner-test.sh: the ansible-runner (AWX) test failed." >&2
     exit 1
 fi

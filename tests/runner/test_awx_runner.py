@@ -68,11 +68,13 @@ def collections_path(tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def no_local_azure_env(monkeypatch):
-    """Only what the credential injects may reach the module, not this machine's own AZURE_* variables."""
+def runner_env(monkeypatch):
+    """Only what the credential injects may reach the module, not this machine's own AZURE_* variables;
+    ansible-runner starts the ansible-playbook installed beside this interpreter."""
     for name in list(os.environ):
         if name.startswith("AZURE_"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
 
 
 def awx_azure_rm_env(emulator):
@@ -98,11 +100,17 @@ def task_results(run):
 
 
 def graph_writes(emulator):
-    return [(r.method, r.path) for r in emulator.graph_requests() if r.method in ("PATCH", "DELETE", "POST")]
+    """(method, path, body, caller) of every Graph write so far."""
+    return [(r.method, r.path, r.body, r.client_id) for r in emulator.graph_requests()
+            if r.method in ("PATCH", "DELETE", "POST")]
 
 
+# pexpect (the way AWX runs ansible-runner) forks while the emulator's threads run; the child execs at once.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded, use of forkpty:DeprecationWarning")
 def test_awx_credential_env_changed_then_ok(emulator, private_data_dir, collections_path):
     envvars = dict(awx_azure_rm_env(emulator), ANSIBLE_COLLECTIONS_PATH=collections_path)
+    app = emulator.apps["automation"]
+    patch = ("PATCH", "/v1.0/devices/%s" % DEVICE, {"extensionAttributes": {"extensionAttribute1": "x"}}, app.client_id)
 
     def run_once(ident):
         return ansible_runner.run(private_data_dir=str(private_data_dir), playbook="site.yml", envvars=envvars,
@@ -111,11 +119,12 @@ def test_awx_credential_env_changed_then_ok(emulator, private_data_dir, collecti
     first = run_once("first")
     assert (first.status, first.rc) == ("successful", 0), first.stdout.read()
     assert task_results(first) == [("runner_on_ok", True)]
-    assert graph_writes(emulator) == [("PATCH", "/v1.0/devices/%s" % DEVICE)]
+    assert graph_writes(emulator) == [patch]
+    assert emulator.get_device(DEVICE)["extensionAttributes"]["extensionAttribute1"] == "x"
 
     second = run_once("second")
     assert (second.status, second.rc) == ("successful", 0), second.stdout.read()
     assert task_results(second) == [("runner_on_ok", False)]
-    assert graph_writes(emulator) == [("PATCH", "/v1.0/devices/%s" % DEVICE)], "the second run must not write"
+    assert graph_writes(emulator) == [patch], "the second run must not write"
     stats = [e["event_data"] for e in second.events if e["event"] == "playbook_on_stats"][-1]
     assert stats["changed"] == {} and stats["ok"] == {"localhost": 1}
