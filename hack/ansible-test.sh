@@ -28,7 +28,8 @@ get_pip="$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
 tree=$("$root/hack/collection-tree.sh")
 cd "$tree"
 export PATH="$venv/bin:$PATH"
-echo ">> ansible-test $command on $env_name ($(ansible --version | head -1), Python $python_version)"
+core=$(python -c 'from ansible.release import __version__; print(__version__)')
+echo ">> ansible-test $command on $env_name (ansible-core $core, Python $python_version)"
 args=(--local --python "$python_version" --color no)
 [ "$command" = units ] && args+=(--num-workers 2)
 if ! ansible-test "$command" "${args[@]}"; then
