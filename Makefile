@@ -1,12 +1,13 @@
 # entra.devices: the two commands a newcomer needs are `make demo` and `make test`.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help demo test test-quick emulator venvs clean
+.PHONY: help demo test emulator venvs bench clean
 
 help:
 	@echo "make demo      run the example playbook against the local Graph emulator (no tenant needed)"
 	@echo "make test      run the full test suite on the oldest and newest supported ansible-core"
 	@echo "make emulator  start the Graph emulator in the foreground (prints its URL and CA path)"
+	@echo "make bench     measure fleet scenarios against the emulator (BENCH_ARGS='--loop-devices 20' for a quick run)"
 
 venvs:
 	hack/venv.sh oldest >/dev/null
@@ -20,6 +21,9 @@ test:
 
 emulator:
 	PYTHONPATH=tests/emulator "$$(hack/venv.sh newest)/bin/python" -m entra_emulator --workdir .emulator
+
+bench:
+	"$$(hack/venv.sh newest)/bin/python" hack/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .venvs .build .emulator tests/output
