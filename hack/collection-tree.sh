@@ -9,7 +9,7 @@ rm -rf "$dest"
 mkdir -p "$dest"
 cd "$root"
 git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
-    [ -e "$f" ] && cp --parents -P "$f" "$dest/"  # skip tracked files deleted in the work tree
+    if [ -e "$f" ]; then cp --parents -P "$f" "$dest/"; fi  # skip tracked files deleted in the work tree
 done
 # ansible-test lists content with git when it finds a .git above it (it would find this repo's,
 # where .build is ignored); a repository of the copy's own makes it list the copy.
