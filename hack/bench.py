@@ -156,9 +156,8 @@ def main():
             rows.append(run_scenario(emu, workdir, collections, "e", args.rss_devices, lambda ids: module_play(emu, ids, bulk=True),
                                      "AnsiballZ_azure_ad_device"))
 
-    print("\nlatency added per request: %.0f ms; ansible-core %s; %s" % (
-        args.latency_ms, subprocess.check_output([os.path.join(os.path.dirname(sys.executable), "ansible"), "--version"],
-                                                 text=True).split("\n")[0].split("core ")[-1].rstrip("]"), sys.version.split()[0]))
+    from ansible.release import __version__ as core_version  # pylint: disable=import-outside-toplevel
+    print("\nlatency added per request: %.0f ms; ansible-core %s; Python %s" % (args.latency_ms, core_version, sys.version.split()[0]))
     print("%-9s %8s %9s %14s %15s %15s %14s" % ("scenario", "devices", "wall s", "ms per device", "Graph requests",
                                                 "token requests", "peak RSS MB"))
     for row in rows:

@@ -11,7 +11,8 @@ find_python() {  # find_python 3.13 -> path of an interpreter of that minor vers
     local want=$1 cand
     for cand in "python$want" "$(command -v pyenv >/dev/null 2>&1 && pyenv root)/versions/$want"*/bin/"python$want" \
                 "$HOME/.pyenv/versions/$want"*/bin/"python$want" /usr/local/bin/"python$want" /usr/bin/"python$want"; do
-        if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+        # A virtual environment's interpreter (ours included) is no base to build one from.
+        if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import sys, venv, ensurepip; sys.exit(sys.prefix != sys.base_prefix)' >/dev/null 2>&1; then
             command -v "$cand"; return 0
         fi
     done
@@ -32,14 +33,23 @@ if [ -z "$py" ]; then
 fi
 
 venv="$root/.venvs/$which_env"
+mkdir -p "$root/.venvs"
+exec 9>"$root/.venvs/.$which_env.lock"
+flock 9  # two gates asking for the same environment at once wait for one build
 stamp="$venv/.stamp"
 want_stamp="$py|$core_spec|$(cat "$root/requirements.txt" "$root/tests/requirements.txt" | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want_stamp" ]; then
     echo ">> creating $venv with $py ($core_spec)" >&2
     rm -rf "$venv"
     "$py" -m venv "$venv"
-    "$venv/bin/python" -m pip install -q --upgrade pip >&2
-    "$venv/bin/python" -m pip install -q "$core_spec" -r "$root/requirements.txt" -r "$root/tests/requirements.txt" >&2
+    log="$root/.venvs/$which_env.pip.log"
+    if ! { "$venv/bin/python" -m pip install --upgrade pip &&
+           "$venv/bin/python" -m pip install "$core_spec" -r "$root/requirements.txt" -r "$root/tests/requirements.txt"; } >"$log" 2>&1; then
+        tail -n 30 "$log" >&2
+        echo "hack/venv.sh: installing the '$which_env' environment failed (full log: $log)." >&2
+        rm -rf "$venv"
+        exit 4
+    fi
     echo "$want_stamp" > "$stamp"
 fi
 echo "$venv"

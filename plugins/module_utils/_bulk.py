@@ -24,7 +24,7 @@ from ansible_collections.entra.devices.plugins.module_utils._graph import RETRY_
 
 BATCH_SIZE = 20
 IDENTIFIERS = ("object_id", "device_id", "name")
-ITEM_OPTIONS = frozenset(IDENTIFIERS + tuple(option for option, _ in WRITABLE) + (EXTENSION_OPTION, "purge_extension_attributes"))
+ITEM_OPTIONS = frozenset(IDENTIFIERS + tuple(option for option, dummy in WRITABLE) + (EXTENSION_OPTION, "purge_extension_attributes"))
 
 
 class BulkItem:
@@ -54,7 +54,7 @@ def parse_items(params):
         unknown = sorted(set(raw) - ITEM_OPTIONS)
         if unknown:
             raise InputError("devices[%d] has unknown key(s) %s; allowed: %s." % (index, ", ".join(unknown), ", ".join(sorted(ITEM_OPTIONS))))
-        merged = dict((option, params.get(option)) for option, _ in WRITABLE)
+        merged = dict((option, params.get(option)) for option, dummy in WRITABLE)
         merged["purge_extension_attributes"] = params["purge_extension_attributes"]
         for option in IDENTIFIERS:
             merged[option] = raw.get(option)
@@ -171,7 +171,7 @@ def ensure_devices(module, session):
                 _fail_entry(entry, exc)
             results.append(entry)
         if plans and not module.check_mode:
-            writes = send_batch(client, [dict(request, id=str(item.index)) for item, _, _, _, request in plans], module.warn)
+            writes = send_batch(client, [dict(plan[4], id=str(plan[0].index)) for plan in plans], module.warn)
             for item, entry, device, patch, request in plans:
                 status, headers, body = writes[str(item.index)]
                 if status >= 400 and not (request["method"] == "DELETE" and status == 404):

@@ -13,7 +13,7 @@ from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 
 from ansible_collections.entra.devices.plugins.module_utils._auth import build_credential, token_claims, is_app_only
 from ansible_collections.entra.devices.plugins.module_utils._errors import EntraError, InputError
-from ansible_collections.entra.devices.plugins.module_utils._token_cache import CachedCredential, TokenCacheFile, cache_key
+from ansible_collections.entra.devices.plugins.module_utils._token_cache import CachedCredential, PROCESS_TOKENS, TokenCacheFile, cache_key
 from ansible_collections.entra.devices.plugins.module_utils._graph import (
     GraphClient, HttpTransport, RetryPolicy, HAS_REQUESTS, REQUESTS_IMPORT_ERROR,
 )
@@ -170,8 +170,11 @@ class GraphSession:
                                        on_retry=on_retry,
                                        user_agent="entra.devices/%s ansible-core/%s" % (COLLECTION_VERSION, ANSIBLE_VERSION))
         self.credential = build_credential(settings, self.transport)
-        if settings.token_cache_path and settings.auth_method != "access_token":
-            self.credential = CachedCredential(self.credential, TokenCacheFile(settings.token_cache_path), cache_key(settings))
+        if settings.auth_method != "access_token":
+            # Tokens are reused within this process (loop items run in one process on the controller), and across
+            # processes through the opt-in cache file.
+            store = TokenCacheFile(settings.token_cache_path) if settings.token_cache_path else PROCESS_TOKENS
+            self.credential = CachedCredential(self.credential, store, cache_key(settings))
         self.client = GraphClient(self.transport, settings.graph_endpoint, self)
         self._token = None
 
@@ -193,19 +196,13 @@ def check_libraries(module):
         module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
 
 
-def fail_on_error(module, exc, **defaults):
-    """The one place an expected failure becomes fail_json: a sentence, Graph's code and ids, no traceback.
+def run_task(module, task):
+    """Open a Graph session and run ``task(module, session)``. Returns (result, None) or (None, failure).
 
-    What the error carries (for example bulk results with the devices that did change) wins over ``defaults``.
+    The one place an expected failure becomes a failed result: a sentence, Graph's code and ids, no traceback.
+    What the error carries (for example bulk results with the devices that did change) wins over the defaults.
+    ``module`` is an AnsibleModule, or the controller-side stand-in of the action plugins.
     """
-    details = dict(defaults)
-    details.update(exc.details)
-    module.fail_json(msg=exc.msg, **details)
-
-
-def run_module(module, task):
-    """Validate the shared options, open a Graph session, run ``task(module, session)`` and exit once."""
-    check_libraries(module)
     session = None
     error = None
     try:
@@ -216,8 +213,21 @@ def run_module(module, task):
     finally:
         if session is not None:
             session.close()
-    if error is not None:
-        # Outside the except block: fail_json would otherwise attach the traceback of an expected failure.
-        extra = {"graph_requests": session.client.requests_sent} if session is not None else {}
-        fail_on_error(module, error, changed=False, **extra)
+    if error is None:
+        return result, None
+    failure = {"changed": False}
+    if session is not None:
+        failure["graph_requests"] = session.client.requests_sent
+    failure.update(error.details)
+    failure["msg"] = error.msg
+    return None, failure
+
+
+def run_module(module, task):
+    """Run the task in a module process and exit once."""
+    check_libraries(module)
+    result, failure = run_task(module, task)
+    if failure is not None:
+        # Outside any except block: fail_json would otherwise attach the traceback of an expected failure.
+        module.fail_json(**failure)
     module.exit_json(**result)

@@ -40,7 +40,7 @@ READ_ONLY = (
 EXTENSION_KEYS = tuple("extensionAttribute%d" % n for n in range(1, 16))
 EXTENSION_VALUE_MAX = 1024
 DISPLAY_NAME_MAX = 256
-SELECT = ",".join([graph for _, graph in READ_ONLY] + [graph for _, graph in WRITABLE] + [EXTENSION_GRAPH])
+SELECT = ",".join([graph for dummy, graph in READ_ONLY] + [graph for dummy, graph in WRITABLE] + [EXTENSION_GRAPH])
 
 # On-premises-mastered device properties: Graph refuses them on devices synced from AD.
 ON_PREMISES_MASTERED = ("accountEnabled", "displayName", "operatingSystem", "operatingSystemVersion")
@@ -88,7 +88,7 @@ def validate_identifier(params):
     given = [(option, params.get(option)) for option in ("object_id", "device_id", "name") if params.get(option) is not None]
     if len(given) != 1:
         raise InputError("Identify the device with exactly one of object_id, device_id or name%s."
-                         % (" (got %s)" % ", ".join(o for o, _ in given) if given else ""))
+                         % (" (got %s)" % ", ".join(o for o, dummy in given) if given else ""))
     if given[0][0] == "name" and not given[0][1].strip():
         raise InputError("name must not be empty.")
     return given[0]
@@ -114,7 +114,7 @@ def desired_properties(params):
 def build_patch(current, desired, purge_extension_attributes=False):
     """The PATCH body: only what differs. Extension attributes merge unless purge asks to clear the unlisted ones."""
     patch = {}
-    for _, graph in WRITABLE:
+    for dummy, graph in WRITABLE:
         if graph in desired and current.get(graph) != desired[graph]:
             patch[graph] = desired[graph]
     wanted = dict(desired.get(EXTENSION_GRAPH) or {})
@@ -153,7 +153,7 @@ def to_result(device):
 
 def build_diff(before, after, desired, purge_extension_attributes=False):
     """Before/after of the properties in play (those the task names; all fifteen attributes when purging)."""
-    in_play = [graph for _, graph in WRITABLE if graph in desired]
+    in_play = [graph for dummy, graph in WRITABLE if graph in desired]
     diff = {"before": {}, "after": {}}
     for state, device in (("before", before), ("after", after)):
         for option, graph in WRITABLE:

@@ -13,15 +13,18 @@ from ansible_collections.entra.devices.plugins.module_utils._device import (
     SELECT, build_diff, build_patch, check_rules, desired_properties, explain_graph_error, explain_patch_error,
     predict_device, to_result, validate_identifier,
 )
+from ansible_collections.entra.devices.plugins.module_utils._bulk import ensure_devices
+from ansible_collections.entra.devices.plugins.module_utils._common import graph_argument_spec
 from ansible_collections.entra.devices.plugins.module_utils._errors import EntraError, GraphError, InputError
 from ansible_collections.entra.devices.plugins.module_utils._graph import device_path, odata_quote
 
 WAIT_INTERVAL = 2.0
 
 
-def device_argument_spec():
-    """Options of azure_ad_device besides the shared authentication ones."""
-    return dict(
+def device_module_kwargs():
+    """AnsibleModule keyword arguments of azure_ad_device (also used by its controller-side action plugin)."""
+    argument_spec = graph_argument_spec()
+    argument_spec.update(dict(
         object_id=dict(type="str"),
         device_id=dict(type="str"),
         name=dict(type="str"),
@@ -36,7 +39,17 @@ def device_argument_spec():
         purge_extension_attributes=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=0),
         devices=dict(type="list", elements="raw"),
-    )
+    ))
+    identifiers = ("object_id", "device_id", "name", "devices")
+    return dict(argument_spec=argument_spec, mutually_exclusive=[identifiers], required_one_of=[identifiers],
+                supports_check_mode=True)
+
+
+def run_device(module, session):
+    """azure_ad_device: bulk mode with ``devices``, else one device."""
+    if module.params.get("devices") is not None:
+        return ensure_devices(module, session)
+    return ensure_device(module, session)
 
 
 def read_device(client, identifier):
@@ -131,17 +144,19 @@ def ensure_device(module, session):
     return result
 
 
-
-def info_argument_spec():
-    """Options of azure_ad_device_info besides the shared authentication ones."""
-    return dict(
+def info_module_kwargs():
+    """AnsibleModule keyword arguments of azure_ad_device_info (also used by its controller-side action plugin)."""
+    argument_spec = graph_argument_spec()
+    argument_spec.update(dict(
         object_id=dict(type="str"),
         device_id=dict(type="str"),
         name=dict(type="str"),
         filter=dict(type="str"),
         advanced_query=dict(type="bool", default=False),
         page_size=dict(type="int", default=999),
-    )
+    ))
+    return dict(argument_spec=argument_spec, mutually_exclusive=[("object_id", "device_id", "name", "filter")],
+                supports_check_mode=True)
 
 
 def needs_advanced_query(odata_filter):

@@ -8,6 +8,7 @@ __metaclass__ = type
 
 import email.utils
 import json
+import math
 import random
 import time
 import uuid
@@ -48,7 +49,7 @@ def parse_retry_after(value, now=None):
         if when is None:
             return None
         seconds = when.timestamp() - (time.time() if now is None else now)
-    if seconds != seconds:  # NaN
+    if math.isnan(seconds):
         return None
     return max(0.0, seconds)
 

@@ -114,6 +114,33 @@ class TokenCacheFile:
             self._save(tokens)
 
 
+class MemoryTokenStore:
+    """The same interface as TokenCacheFile, kept in this process only."""
+
+    def __init__(self, clock=time.time):
+        self.clock = clock
+        self.tokens = {}
+
+    @contextlib.contextmanager
+    def locked(self):
+        yield
+
+    def get(self, key):
+        entry = self.tokens.get(key)
+        if entry and entry[1] - EXPIRY_MARGIN > self.clock():
+            return entry[0]
+        return None
+
+    def put(self, key, token, expires_in):
+        self.tokens[key] = (token, self.clock() + float(expires_in or 0))
+
+    def drop(self, key):
+        self.tokens.pop(key, None)
+
+
+PROCESS_TOKENS = MemoryTokenStore()
+
+
 class CachedCredential:
     """Wraps a credential: reuse a cached token, or fetch one (under the lock) and cache it."""
 

@@ -20,7 +20,7 @@ description:
     O(is_compliant) and O(is_managed) may be set only by Intune or an approved MDM application. Devices synchronized
     from on-premises Active Directory refuse changes to on-premises-mastered properties.
 author:
-  - entra.devices maintainers
+  - entra.devices maintainers (@entra-devices)
 extends_documentation_fragment:
   - entra.devices.graph
 attributes:
@@ -322,21 +322,12 @@ error_code:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.entra.devices.plugins.module_utils._common import graph_argument_spec, run_module
-from ansible_collections.entra.devices.plugins.module_utils._bulk import ensure_devices
-from ansible_collections.entra.devices.plugins.module_utils._device_ops import device_argument_spec, ensure_device
+from ansible_collections.entra.devices.plugins.module_utils._common import run_module
+from ansible_collections.entra.devices.plugins.module_utils._device_ops import run_device, device_module_kwargs
 
 
 def main():
-    argument_spec = graph_argument_spec()
-    argument_spec.update(device_argument_spec())
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        mutually_exclusive=[("object_id", "device_id", "name", "devices")],
-        required_one_of=[("object_id", "device_id", "name", "devices")],
-        supports_check_mode=True,
-    )
-    run_module(module, ensure_devices if module.params["devices"] is not None else ensure_device)
+    run_module(AnsibleModule(**device_module_kwargs()), run_device)
 
 
 if __name__ == "__main__":

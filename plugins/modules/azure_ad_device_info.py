@@ -18,7 +18,7 @@ description:
     that is when it uses C(extensionAttributes), C(ne), C(not) or C(endsWith), or when O(advanced_query=true).
   - Read-only; it never changes anything.
 author:
-  - entra.devices maintainers
+  - entra.devices maintainers (@entra-devices)
 extends_documentation_fragment:
   - entra.devices.graph
 attributes:
@@ -27,6 +27,7 @@ attributes:
     description: The module only reads; it runs the same in check mode.
   diff_mode:
     support: none
+    description: The module only reads; there is nothing to diff.
   idempotent:
     support: full
     description: The module only reads.
@@ -136,19 +137,12 @@ devices:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.entra.devices.plugins.module_utils._common import graph_argument_spec, run_module
-from ansible_collections.entra.devices.plugins.module_utils._device_ops import device_info, info_argument_spec
+from ansible_collections.entra.devices.plugins.module_utils._common import run_module
+from ansible_collections.entra.devices.plugins.module_utils._device_ops import device_info, info_module_kwargs
 
 
 def main():
-    argument_spec = graph_argument_spec()
-    argument_spec.update(info_argument_spec())
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        mutually_exclusive=[("object_id", "device_id", "name", "filter")],
-        supports_check_mode=True,
-    )
-    run_module(module, device_info)
+    run_module(AnsibleModule(**info_module_kwargs()), device_info)
 
 
 if __name__ == "__main__":

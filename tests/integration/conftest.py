@@ -139,4 +139,3 @@ def playbook(ansible_home, tmp_path, auth):
         return PlaybookRun(proc, results)
 
     return run
-

@@ -77,8 +77,8 @@ class TestConvergence:
         after = emulator.get_device(ALICE["id"])
         assert after["displayName"] == "WS-ALICE-01-RENAMED" and after["accountEnabled"] is False
         assert after["extensionAttributes"]["extensionAttribute4"] == "x" * 1024
-        assert untouched(before, after, ["accountEnabled", "displayName", "operatingSystem", "operatingSystemVersion",
-                                          "extensionAttributes"])
+        changed_keys = ["accountEnabled", "displayName", "operatingSystem", "operatingSystemVersion", "extensionAttributes"]
+        assert untouched(before, after, changed_keys)
         assert {k: v for k, v in after["extensionAttributes"].items() if k not in ("extensionAttribute3", "extensionAttribute4")} == \
             {k: v for k, v in before["extensionAttributes"].items() if k not in ("extensionAttribute3", "extensionAttribute4")}
         # The returned device can be fed back: it matches the store.

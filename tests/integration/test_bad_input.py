@@ -58,12 +58,12 @@ def test_bad_input_table(emulator, playbook):
     replacements = {"@CERT@": app.cert_path, "@ENC@": app.cert_encrypted_path, "@CA@": emulator.ca_path}
     before = emulator.get_device(ALICE["id"])
     tasks = []
-    for case, options, _ in CASES:
+    for case, options, dummy in CASES:
         options = dict((k, replacements.get(v, v) if isinstance(v, str) else v) for k, v in options.items())
         tasks.append({"name": case, MODULE: options, "ignore_errors": True})
     run = playbook(tasks)
-    assert [r["task"] for r in run.results] == [case for case, _, _ in CASES], run
-    for (case, _, words), record in zip(CASES, run.results):
+    assert [r["task"] for r in run.results] == [case[0] for case in CASES], run
+    for (case, dummy, words), record in zip(CASES, run.results):
         assert record["status"] == "failed", (case, record)
         assert words in record["result"]["msg"], (case, record["result"]["msg"])
         assert "Traceback" not in record["result"]["msg"], (case, record["result"]["msg"])

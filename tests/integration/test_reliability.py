@@ -143,11 +143,10 @@ def test_eight_parallel_forks_each_tag_a_different_device(emulator, playbook, tm
 def test_no_secret_or_token_at_vvvv_with_diff(emulator, playbook):
     app = emulator.apps["automation"]
     emulator.add_fault(method="PATCH", path=DEVICE_PATH, status=429, retry_after="0.1", times=1)
-    run = playbook(tag("secret-check") + [{"name": "bad read", MODULE: {"object_id": DEVICES["WS-CAROL-02"]["id"],
-                                                                         "display_name": "x", "client_id": emulator.apps["reader"].client_id,
-                                                                         "client_secret": emulator.apps["reader"].client_secret},
-                                           "ignore_errors": True}],
-                   verbosity=4, diff=True)
+    reader = emulator.apps["reader"]
+    refused = {"object_id": DEVICES["WS-CAROL-02"]["id"], "display_name": "x", "client_id": reader.client_id,
+               "client_secret": reader.client_secret}
+    run = playbook(tag("secret-check") + [{"name": "refused write", MODULE: refused, "ignore_errors": True}], verbosity=4, diff=True)
     assert run.statuses == ["changed", "failed"], run
     output = run.stdout + run.stderr
     for secret in (app.client_secret, emulator.apps["reader"].client_secret):

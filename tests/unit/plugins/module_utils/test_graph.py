@@ -53,7 +53,14 @@ def make_client(max_retries=3, max_wait=60.0, max_total=300.0, verify=True, retr
     transport = HttpTransport(verify=verify, timeout=5, retry_policy=policy,
                               on_retry=(retries_seen.append if retries_seen is not None else None))
     tokens = Tokens()
-    return GraphClient(transport, GRAPH, tokens), clock, tokens
+    return Harness(GraphClient(transport, GRAPH, tokens), clock, tokens)
+
+
+class Harness:
+    def __init__(self, client, clock, tokens):
+        self.client = client
+        self.clock = clock
+        self.tokens = tokens
 
 
 def error_body(code, message="m", request_id="rid-1"):
@@ -80,7 +87,8 @@ def test_device_paths():
 @responses.activate
 def test_get_sends_one_request_with_bearer_and_client_request_id():
     responses.get(DEVICE, json={"id": "x"})
-    client, clock, tokens = make_client()
+    harness = make_client()
+    client, clock, tokens = harness.client, harness.clock, harness.tokens
     assert client.call("GET", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e", params={"$select": "id"}) == {"id": "x"}
     assert len(responses.calls) == 1
     sent = responses.calls[0].request
@@ -93,7 +101,8 @@ def test_get_sends_one_request_with_bearer_and_client_request_id():
 @responses.activate
 def test_patch_sends_json_and_accepts_204():
     responses.patch(DEVICE, status=204)
-    client, _, _ = make_client()
+    harness = make_client()
+    client = harness.client
     assert client.call("PATCH", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e", body={"accountEnabled": False}) is None
     assert [(c.request.method, json.loads(c.request.body)) for c in responses.calls] == [("PATCH", {"accountEnabled": False})]
     assert responses.calls[0].request.headers["Content-Type"] == "application/json"
@@ -104,7 +113,8 @@ def test_429_honours_fractional_retry_after_then_succeeds():
     responses.patch(DEVICE, status=429, headers={"Retry-After": "1.5"}, json=error_body("TooManyRequests"))
     responses.patch(DEVICE, status=204)
     seen = []
-    client, clock, _ = make_client(retries_seen=seen)
+    harness = make_client(retries_seen=seen)
+    client, clock = harness.client, harness.clock
     client.call("PATCH", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e", body={"accountEnabled": False})
     assert [c.request.method for c in responses.calls] == ["PATCH", "PATCH"]
     assert clock.waits == [1.5]
@@ -113,10 +123,11 @@ def test_429_honours_fractional_retry_after_then_succeeds():
 
 @responses.activate
 def test_503_backs_off_exponentially_without_retry_after():
-    for _ in range(3):
+    for dummy in range(3):
         responses.get(DEVICE, status=503)
     responses.get(DEVICE, json={"id": "x"})
-    client, clock, _ = make_client(max_retries=3)
+    harness = make_client(max_retries=3)
+    client, clock = harness.client, harness.clock
     assert client.call("GET", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e") == {"id": "x"}
     assert len(responses.calls) == 4
     assert clock.waits == [1.0, 2.0, 4.0]
@@ -125,7 +136,8 @@ def test_503_backs_off_exponentially_without_retry_after():
 @responses.activate
 def test_retries_stop_at_max_retries_and_report_the_graph_error():
     responses.get(DEVICE, status=429, headers={"Retry-After": "1"}, json=error_body("TooManyRequests", request_id="r-429"))
-    client, clock, _ = make_client(max_retries=2)
+    harness = make_client(max_retries=2)
+    client, clock = harness.client, harness.clock
     with pytest.raises(GraphError) as caught:
         client.call("GET", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e")
     assert len(responses.calls) == 3
@@ -136,7 +148,8 @@ def test_retries_stop_at_max_retries_and_report_the_graph_error():
 @responses.activate
 def test_total_wait_is_capped():
     responses.get(DEVICE, status=503, headers={"Retry-After": "40"})
-    client, clock, _ = make_client(max_retries=10, max_total=100)
+    harness = make_client(max_retries=10, max_total=100)
+    client, clock = harness.client, harness.clock
     with pytest.raises(GraphError):
         client.call("GET", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e")
     assert clock.waits == [40.0, 40.0]
@@ -147,7 +160,8 @@ def test_total_wait_is_capped():
 def test_a_single_wait_is_capped():
     responses.get(DEVICE, status=429, headers={"Retry-After": "500"})
     responses.get(DEVICE, json={})
-    client, clock, _ = make_client(max_wait=7)
+    harness = make_client(max_wait=7)
+    client, clock = harness.client, harness.clock
     client.call("GET", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e")
     assert clock.waits == [7.0]
 
@@ -155,7 +169,8 @@ def test_a_single_wait_is_capped():
 @responses.activate
 def test_connection_errors_are_retried_then_reported_without_details_of_the_request():
     responses.get(DEVICE, body=requests.ConnectionError("boom"))
-    client, _, _ = make_client(max_retries=2)
+    harness = make_client(max_retries=2)
+    client = harness.client
     with pytest.raises(TransportError) as caught:
         client.call("GET", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e")
     assert len(responses.calls) == 3
@@ -166,7 +181,8 @@ def test_connection_errors_are_retried_then_reported_without_details_of_the_requ
 def test_delete_that_finds_nothing_on_retry_succeeded_the_first_time():
     responses.delete(DEVICE, status=503)
     responses.delete(DEVICE, status=404, json=error_body("Request_ResourceNotFound"))
-    client, _, _ = make_client()
+    harness = make_client()
+    client = harness.client
     assert client.call("DELETE", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e") is None
     assert [c.request.method for c in responses.calls] == ["DELETE", "DELETE"]
 
@@ -174,7 +190,8 @@ def test_delete_that_finds_nothing_on_retry_succeeded_the_first_time():
 @responses.activate
 def test_delete_404_on_first_attempt_is_an_error():
     responses.delete(DEVICE, status=404, json=error_body("Request_ResourceNotFound"))
-    client, _, _ = make_client()
+    harness = make_client()
+    client = harness.client
     with pytest.raises(GraphError, match="Request_ResourceNotFound"):
         client.call("DELETE", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e")
 
@@ -183,7 +200,8 @@ def test_delete_404_on_first_attempt_is_an_error():
 def test_401_gets_one_fresh_token_and_one_retry():
     responses.get(DEVICE, status=401, json=error_body("InvalidAuthenticationToken"))
     responses.get(DEVICE, json={"id": "x"})
-    client, _, tokens = make_client()
+    harness = make_client()
+    client, tokens = harness.client, harness.tokens
     assert client.call("GET", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e") == {"id": "x"}
     assert tokens.issued == [False, True]
     assert [c.request.headers["Authorization"] for c in responses.calls] == ["Bearer token-1", "Bearer token-2"]
@@ -192,7 +210,8 @@ def test_401_gets_one_fresh_token_and_one_retry():
 @responses.activate
 def test_a_second_401_is_reported():
     responses.get(DEVICE, status=401, json=error_body("InvalidAuthenticationToken", request_id="r-401"))
-    client, _, tokens = make_client()
+    harness = make_client()
+    client, tokens = harness.client, harness.tokens
     with pytest.raises(GraphError) as caught:
         client.call("GET", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e")
     assert len(responses.calls) == 2 and tokens.issued == [False, True]
@@ -202,7 +221,8 @@ def test_a_second_401_is_reported():
 @responses.activate
 def test_error_message_carries_code_message_and_request_id():
     responses.patch(DEVICE, status=403, json=error_body("Authorization_RequestDenied", "Insufficient privileges.", "r-403"))
-    client, _, _ = make_client()
+    harness = make_client()
+    client = harness.client
     with pytest.raises(GraphError) as caught:
         client.call("PATCH", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e", body={"isCompliant": True})
     message = caught.value.msg
@@ -212,12 +232,13 @@ def test_error_message_carries_code_message_and_request_id():
 
 @responses.activate
 def test_paging_follows_next_link_on_our_endpoint_and_resends_headers():
-    responses.get(GRAPH + "/v1.0/devices", json={"value": [{"id": "a"}], "@odata.nextLink":
-                                               "https://graph.microsoft.com/v1.0/devices?$skiptoken=abc"},
+    first_page = {"value": [{"id": "a"}], "@odata.nextLink": "https://graph.microsoft.com/v1.0/devices?$skiptoken=abc"}
+    responses.get(GRAPH + "/v1.0/devices", json=first_page,
                   match=[responses.matchers.query_param_matcher({"$filter": "x"})])
     responses.get(GRAPH + "/v1.0/devices", json={"value": [{"id": "b"}]},
                   match=[responses.matchers.query_param_matcher({"$skiptoken": "abc"})])
-    client, _, _ = make_client()
+    harness = make_client()
+    client = harness.client
     pages = list(client.pages("/devices", params={"$filter": "x"}, headers={"ConsistencyLevel": "eventual"}))
     assert pages == [[{"id": "a"}], [{"id": "b"}]]
     assert [c.request.headers["ConsistencyLevel"] for c in responses.calls] == ["eventual", "eventual"]
@@ -229,6 +250,7 @@ def test_verify_is_passed_on_every_request(monkeypatch):
     # requests lets REQUESTS_CA_BUNDLE override Session.verify; the funnel passes verify= per request so ca_path wins.
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
     responses.get(DEVICE, json={})
-    client, _, _ = make_client(verify="/tmp/our-ca.pem")
+    harness = make_client(verify="/tmp/our-ca.pem")
+    client = harness.client
     client.call("GET", "/devices/0f8fad5b-d9cb-469f-a165-70867728950e")
     assert responses.calls[0].request.req_kwargs["verify"] == "/tmp/our-ca.pem"

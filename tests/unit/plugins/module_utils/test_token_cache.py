@@ -86,7 +86,7 @@ def _fork(path, counter):
 
 def test_parallel_processes_fetch_one_token(tmp_path):
     path, counter = str(tmp_path / "t.json"), str(tmp_path / "fetches")
-    processes = [multiprocessing.Process(target=_fork, args=(path, counter)) for _ in range(8)]
+    processes = [multiprocessing.Process(target=_fork, args=(path, counter)) for dummy in range(8)]
     for process in processes:
         process.start()
     for process in processes:
