@@ -60,7 +60,8 @@ class ControllerAction(ActionBase):
             return False
         if getattr(self._connection, "_load_name", None) not in LOCAL_CONNECTIONS:
             return False
-        if self._play_context.become or self._task.async_val or self._task.environment:
+        # Ansible gives tasks without an environment keyword [{}]; any real entry needs a module process.
+        if self._play_context.become or self._task.async_val or any(self._task.environment or ()):
             return False
         interpreter = task_vars.get("ansible_python_interpreter")
         if interpreter and not str(interpreter).startswith("auto"):

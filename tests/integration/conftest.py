@@ -120,6 +120,10 @@ def playbook(ansible_home, tmp_path, auth):
             "ANSIBLE_LOCALHOST_WARNING": "0",
             "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
         })
+        # ENTRA_TEST_EXECUTION=module forces the module process instead of the controller-side action plugin,
+        # so the suite can prove both paths (hack/test.sh runs it both ways).
+        if os.environ.get("ENTRA_TEST_EXECUTION") == "module":
+            run_env["ENTRA_DEVICES_CONTROLLER_EXECUTION"] = "false"
         run_env.update(env or {})
         command = [os.path.join(BIN, "ansible-playbook"), str(path)]
         if inventory:

@@ -163,3 +163,18 @@ def test_token_cache_one_token_per_play(emulator, playbook, tmp_path):
     assert len([r for r in emulator.requests if r.kind == "discovery"]) == 1
     assert len(items(emulator, "PATCH")) == 0 and len([r for r in emulator.graph_requests() if r.method == "PATCH"]) == 5
     assert emulator.apps["automation"].client_secret not in open(cache).read()
+
+
+def test_loop_items_share_one_token_on_the_controller(emulator, playbook):
+    """Controller execution keeps the token for every loop item; a module process per item fetches its own."""
+    ids = emulator.add_bulk_devices(3, prefix="exec-")
+    tasks = [{"name": "tag each", MODULE: {"object_id": "{{ item }}", "extension_attributes": {"extensionAttribute6": "y"}}, "loop": ids}]
+    on_controller = playbook(tasks, env={"ENTRA_DEVICES_CONTROLLER_EXECUTION": "true"})
+    assert on_controller.statuses == ["changed"], on_controller
+    assert len([r for r in emulator.token_requests() if r.kind == "token"]) == 1
+    emulator.clear_log()
+    in_module_processes = playbook([dict(tasks[0], **{MODULE: dict(tasks[0][MODULE], extension_attributes={"extensionAttribute6": "z"})})],
+                                   env={"ENTRA_DEVICES_CONTROLLER_EXECUTION": "false"})
+    assert in_module_processes.statuses == ["changed"], in_module_processes
+    assert len([r for r in emulator.token_requests() if r.kind == "token"]) == 3
+    assert all(emulator.get_device(i)["extensionAttributes"]["extensionAttribute6"] == "z" for i in ids)
