@@ -5,7 +5,11 @@ Scenarios (each on its own fresh devices that all need the change):
   b  entra.devices.azure_ad_device in a loop
   c  the same with the token cache (token_cache_path)
   d  one bulk task (devices: [...]) over JSON batching
-  e  (RSS) one bulk task over many devices, for the module's peak memory
+  e  (RSS) one bulk task over many devices, for the peak memory
+The module scenarios run as users run them, in the controller process (the collection's action plugin). The rows
+marked "-mod" force a module process per task and per loop item (ENTRA_DEVICES_CONTROLLER_EXECUTION=false).
+Peak RSS is that of the module process (AnsiballZ) when there is one, else of the controller's worker process
+(a fork of ansible-playbook, so it includes the controller's own memory).
 
 Prints a table (scenario, devices, wall seconds, ms per device, Graph requests, token requests, peak RSS of the
 module process) and the per-device ratios b/a, c/a, d/a. This is a measuring script, not a test: it asserts nothing.
@@ -27,11 +31,12 @@ from entra_emulator import Emulator  # noqa: E402  pylint: disable=wrong-import-
 
 
 class PeakRss:
-    """Samples VmHWM (peak resident set) of every process whose command line names the module's AnsiballZ file."""
+    """Samples VmHWM (peak resident set) of the processes whose command line holds ``marker``, except ``exclude_pid``."""
 
-    def __init__(self, marker, interval=0.01):
+    def __init__(self, marker, interval=0.02):
         self.marker = marker.encode()
         self.interval = interval
+        self.exclude_pid = None
         self.peak_kb = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -47,7 +52,7 @@ class PeakRss:
     def _run(self):
         while not self._stop.is_set():
             for pid in os.listdir("/proc"):
-                if not pid.isdigit():
+                if not pid.isdigit() or pid == str(self.exclude_pid):
                     continue
                 try:
                     with open("/proc/%s/cmdline" % pid, "rb") as handle:
@@ -107,7 +112,7 @@ def module_play(emu, ids, cache_path=None, bulk=False):
              "module_defaults": {"group/entra.devices.graph": defaults}, "tasks": [task]}]
 
 
-def run_scenario(emu, workdir, collections, label, devices, make_play, marker):
+def run_scenario(emu, workdir, collections, label, devices, make_play, marker=None, module_process=False):
     ids = emu.add_bulk_devices(devices, prefix="bench-%s-" % label)
     emu.clear_log()
     path = os.path.join(workdir, "%s.yml" % label)
@@ -115,14 +120,18 @@ def run_scenario(emu, workdir, collections, label, devices, make_play, marker):
         json.dump(make_play(ids), handle)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_LOCALHOST_WARNING="0",
                ANSIBLE_INVENTORY_UNPARSED_WARNING="0", ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-               ANSIBLE_HOME=os.path.join(workdir, "ansible-home"))
+               ANSIBLE_HOME=os.path.join(workdir, "ansible-home"),
+               ENTRA_DEVICES_CONTROLLER_EXECUTION="false" if module_process else "true")
     command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), path]
-    with PeakRss(marker) as rss:
+    # Without a module process, the worker is the ansible-playbook fork that runs the playbook file.
+    with PeakRss(marker or path) as rss:
         started = time.monotonic()
-        proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        rss.exclude_pid = proc.pid
+        stdout, stderr = proc.communicate()
         wall = time.monotonic() - started
     if proc.returncode != 0:
-        sys.exit("scenario %s failed:\n%s\n%s" % (label, proc.stdout[-3000:], proc.stderr[-3000:]))
+        sys.exit("scenario %s failed:\n%s\n%s" % (label, stdout[-3000:], stderr[-3000:]))
     log = emu.requests
     tagged = sum(1 for i in ids if (emu.get_device(i)["extensionAttributes"] or {}).get("extensionAttribute1") == "bench")
     if tagged != devices:
@@ -144,17 +153,23 @@ def main():
     collections = collections_tree(workdir)
     rows = []
     with Emulator(workdir=os.path.join(workdir, "emulator"), latency_ms=args.latency_ms) as emu:
-        rows.append(run_scenario(emu, workdir, collections, "a", args.loop_devices, lambda ids: uri_play(emu, ids), "AnsiballZ_uri"))
-        rows.append(run_scenario(emu, workdir, collections, "b", args.loop_devices, lambda ids: module_play(emu, ids),
-                                 "AnsiballZ_azure_ad_device"))
+        module = "AnsiballZ_azure_ad_device"
         cache = os.path.join(workdir, "token-cache", "tokens.json")
-        rows.append(run_scenario(emu, workdir, collections, "c", args.loop_devices, lambda ids: module_play(emu, ids, cache_path=cache),
-                                 "AnsiballZ_azure_ad_device"))
-        rows.append(run_scenario(emu, workdir, collections, "d", args.bulk_devices, lambda ids: module_play(emu, ids, bulk=True),
-                                 "AnsiballZ_azure_ad_device"))
+        loop, bulk = args.loop_devices, args.bulk_devices
+        scenarios = [
+            ("a", loop, lambda ids: uri_play(emu, ids), "AnsiballZ_uri", False),
+            ("b", loop, lambda ids: module_play(emu, ids), None, False),
+            ("c", loop, lambda ids: module_play(emu, ids, cache_path=cache), None, False),
+            ("d", bulk, lambda ids: module_play(emu, ids, bulk=True), None, False),
+            ("b-mod", loop, lambda ids: module_play(emu, ids), module, True),
+            ("c-mod", loop, lambda ids: module_play(emu, ids, cache_path=cache + "-mod"), module, True),
+            ("d-mod", bulk, lambda ids: module_play(emu, ids, bulk=True), module, True),
+        ]
         if args.rss_devices:
-            rows.append(run_scenario(emu, workdir, collections, "e", args.rss_devices, lambda ids: module_play(emu, ids, bulk=True),
-                                     "AnsiballZ_azure_ad_device"))
+            scenarios += [("e", args.rss_devices, lambda ids: module_play(emu, ids, bulk=True), None, False),
+                          ("e-mod", args.rss_devices, lambda ids: module_play(emu, ids, bulk=True), module, True)]
+        for label, devices, make_play, marker, module_process in scenarios:
+            rows.append(run_scenario(emu, workdir, collections, label, devices, make_play, marker, module_process))
 
     from ansible.release import __version__ as core_version  # pylint: disable=import-outside-toplevel
     print("\nlatency added per request: %.0f ms; ansible-core %s; Python %s" % (args.latency_ms, core_version, sys.version.split()[0]))
@@ -164,8 +179,8 @@ def main():
         print("%-9s %8d %9.1f %14.1f %15d %15d %14.1f" % (row["scenario"], row["devices"], row["wall"], row["ms_per_device"],
                                                           row["graph"], row["tokens"], row["rss_mb"]))
     per_device = dict((row["scenario"], row["ms_per_device"]) for row in rows)
-    print("\nper-device ratios: b/a %.2f   c/a %.2f   d/a %.3f" % (
-        per_device["b"] / per_device["a"], per_device["c"] / per_device["a"], per_device["d"] / per_device["a"]))
+    print("\nper-device ratios:   " + "   ".join("%s/a %.3f" % (label, per_device[label] / per_device["a"])
+                                               for label in ("b", "c", "d", "b-mod", "c-mod", "d-mod")))
 
 
 if __name__ == "__main__":
