@@ -15,16 +15,19 @@ try:
 except ImportError:  # pragma: no cover
     from urllib import urlencode, quote  # type: ignore
 
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import UnsupportedError
+
 from ansible_collections.entra.devices.plugins.module_utils._device import (
-    EXTENSION_OPTION, SELECT, WRITABLE, build_diff, build_patch, check_rules, desired_properties, explain_graph_error,
+    EXTENSION_OPTION, IDENTIFIER_SPEC, PROPERTY_SPEC, SELECT, build_diff, build_patch, check_rules, desired_properties, explain_graph_error,
     explain_patch_error, predict_device, to_result, validate_identifier,
 )
 from ansible_collections.entra.devices.plugins.module_utils._errors import EntraError, GraphError, InputError
 from ansible_collections.entra.devices.plugins.module_utils._graph import RETRY_STATUSES, device_path, graph_error, odata_quote
 
 BATCH_SIZE = 20
-IDENTIFIERS = ("object_id", "device_id", "name")
-ITEM_OPTIONS = frozenset(IDENTIFIERS + tuple(option for option, dummy in WRITABLE) + (EXTENSION_OPTION, "purge_extension_attributes"))
+# What one item of ``devices`` may hold; nothing has a default, so None means "not given here".
+ITEM_SPEC = dict(IDENTIFIER_SPEC, purge_extension_attributes=dict(type="bool"), **PROPERTY_SPEC)
 
 
 class BulkItem:
@@ -43,38 +46,34 @@ class BulkItem:
 
 
 def parse_items(params):
-    """Validate every item before any request. Task-level properties apply unless the item overrides them;
-    extension_attributes merge key by key, the item's value winning."""
+    """Validate every item before any request, with the same type rules as the task's own options.
+
+    Task-level properties apply unless the item sets them; extension_attributes merge key by key, the item's value winning.
+    """
+    validator = ArgumentSpecValidator(ITEM_SPEC)
     items = []
     for index, raw in enumerate(params["devices"]):
         if isinstance(raw, str):
             raw = {"object_id": raw}
         if not isinstance(raw, dict):
             raise InputError("devices[%d] must be an object id or a dictionary, got %s." % (index, type(raw).__name__))
-        unknown = sorted(set(raw) - ITEM_OPTIONS)
-        if unknown:
-            raise InputError("devices[%d] has unknown key(s) %s; allowed: %s." % (index, ", ".join(unknown), ", ".join(sorted(ITEM_OPTIONS))))
-        merged = dict((option, params.get(option)) for option, dummy in WRITABLE)
-        merged["purge_extension_attributes"] = params["purge_extension_attributes"]
-        for option in IDENTIFIERS:
-            merged[option] = raw.get(option)
-        for option in ITEM_OPTIONS - set(IDENTIFIERS):
-            if option in raw and option != EXTENSION_OPTION:
-                merged[option] = raw[option]
-        extensions = dict(params.get(EXTENSION_OPTION) or {})
-        if raw.get(EXTENSION_OPTION) is not None:
-            if not isinstance(raw[EXTENSION_OPTION], dict):
-                raise InputError("devices[%d].extension_attributes must be a dictionary." % index)
-            extensions.update(raw[EXTENSION_OPTION])
-        merged[EXTENSION_OPTION] = extensions if (extensions or EXTENSION_OPTION in raw or params.get(EXTENSION_OPTION) is not None) else None
+        validation = validator.validate(raw)
+        if validation.error_messages:
+            unsupported = isinstance(validation.errors[0], UnsupportedError)
+            raise InputError("devices[%d]: %s%s" % (index, "Unsupported parameters: " if unsupported else "", validation.errors.msg))
+        given = validation.validated_parameters
+        merged = dict((option, given[option] if given[option] is not None else params.get(option)) for option in ITEM_SPEC)
+        for option in IDENTIFIER_SPEC:
+            merged[option] = given[option]
+        if given[EXTENSION_OPTION] is not None and params.get(EXTENSION_OPTION) is not None:
+            extensions = dict(params[EXTENSION_OPTION])
+            extensions.update(given[EXTENSION_OPTION])
+            merged[EXTENSION_OPTION] = extensions
         try:
             identifier = validate_identifier(merged)
             desired = desired_properties(merged)
         except InputError as exc:
             raise InputError("devices[%d]: %s" % (index, exc.msg))
-        for option in ("account_enabled", "is_compliant", "is_managed", "purge_extension_attributes"):
-            if not isinstance(merged.get(option), (bool, type(None))):
-                raise InputError("devices[%d].%s must be true or false." % (index, option))
         items.append(BulkItem(index, identifier, desired, bool(merged["purge_extension_attributes"])))
     return items
 

@@ -23,6 +23,19 @@ WRITABLE = (
 )
 EXTENSION_OPTION, EXTENSION_GRAPH = "extension_attributes", "extensionAttributes"
 
+# The options that identify a device and the properties a task may ask for, with their types. Shared by the
+# single-device options and the items of bulk mode, so both validate alike.
+IDENTIFIER_SPEC = dict(object_id=dict(type="str"), device_id=dict(type="str"), name=dict(type="str"))
+PROPERTY_SPEC = dict(
+    account_enabled=dict(type="bool"),
+    display_name=dict(type="str"),
+    operating_system=dict(type="str"),
+    operating_system_version=dict(type="str"),
+    is_compliant=dict(type="bool"),
+    is_managed=dict(type="bool"),
+    extension_attributes=dict(type="dict"),
+)
+
 # Returned for information, never compared.
 READ_ONLY = (
     ("object_id", "id"),

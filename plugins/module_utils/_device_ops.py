@@ -10,7 +10,7 @@ import re
 import time
 
 from ansible_collections.entra.devices.plugins.module_utils._device import (
-    SELECT, build_diff, build_patch, check_rules, desired_properties, explain_graph_error, explain_patch_error,
+    IDENTIFIER_SPEC, PROPERTY_SPEC, SELECT, build_diff, build_patch, check_rules, desired_properties, explain_graph_error, explain_patch_error,
     predict_device, to_result, validate_identifier,
 )
 from ansible_collections.entra.devices.plugins.module_utils._bulk import ensure_devices
@@ -24,18 +24,10 @@ WAIT_INTERVAL = 2.0
 def device_module_kwargs():
     """AnsibleModule keyword arguments of azure_ad_device (also used by its controller-side action plugin)."""
     argument_spec = graph_argument_spec()
+    argument_spec.update(IDENTIFIER_SPEC)
+    argument_spec.update(PROPERTY_SPEC)
     argument_spec.update(dict(
-        object_id=dict(type="str"),
-        device_id=dict(type="str"),
-        name=dict(type="str"),
         state=dict(type="str", default="present", choices=["present", "absent"]),
-        account_enabled=dict(type="bool"),
-        display_name=dict(type="str"),
-        operating_system=dict(type="str"),
-        operating_system_version=dict(type="str"),
-        is_compliant=dict(type="bool"),
-        is_managed=dict(type="bool"),
-        extension_attributes=dict(type="dict"),
         purge_extension_attributes=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=0),
         devices=dict(type="list", elements="raw"),
@@ -147,10 +139,8 @@ def ensure_device(module, session):
 def info_module_kwargs():
     """AnsibleModule keyword arguments of azure_ad_device_info (also used by its controller-side action plugin)."""
     argument_spec = graph_argument_spec()
+    argument_spec.update(IDENTIFIER_SPEC)
     argument_spec.update(dict(
-        object_id=dict(type="str"),
-        device_id=dict(type="str"),
-        name=dict(type="str"),
         filter=dict(type="str"),
         advanced_query=dict(type="bool", default=False),
         page_size=dict(type="int", default=999),

@@ -10,6 +10,7 @@ from entra_emulator.seed import DEVICES
 
 ALICE = DEVICES["WS-ALICE-01"]
 MODULE = "entra.devices.azure_ad_device"
+INFO = "entra.devices.azure_ad_device_info"
 
 # (case, options, expected words in msg). One playbook runs them all, each task with ignore_errors.
 CASES = [
@@ -50,6 +51,18 @@ CASES = [
     ("access_token method without token", {"object_id": ALICE["id"], "auth_method": "access_token"}, "needs access_token"),
     ("no credentials", {"object_id": ALICE["id"], "client_secret": None}, "No credentials given"),
     ("ca_path missing", {"object_id": ALICE["id"], "ca_path": "/nonexistent-ca.pem"}, "ca_path /nonexistent-ca.pem cannot be read"),
+    ("timeout not a number", {"object_id": ALICE["id"], "timeout": "soon"}, "timeout"),
+    ("max_retry_wait zero", {"object_id": ALICE["id"], "max_retry_wait": 0}, "max_retry_wait must be more than 0"),
+    ("bulk and single identifier", {"object_id": ALICE["id"], "devices": [ALICE["id"]]}, "mutually exclusive"),
+    ("bulk item not a GUID", {"devices": [ALICE["id"], "laptop-01"]}, "devices[1]: object_id must be a GUID"),
+    ("bulk item unknown key", {"devices": [{"object_id": ALICE["id"], "colour": "red"}]}, "devices[0]: Unsupported parameters"),
+    ("bulk item without identifier", {"devices": [{"account_enabled": False}]}, "devices[0]: Identify the device with exactly one"),
+    ("bulk item two identifiers", {"devices": [{"object_id": ALICE["id"], "name": "x"}]}, "devices[0]: Identify the device"),
+    ("bulk item bad bool", {"devices": [{"object_id": ALICE["id"], "account_enabled": "perhaps"}]}, "devices[0]"),
+    ("bulk item bad extension key", {"devices": [{"object_id": ALICE["id"], "extension_attributes": {"ea1": "x"}}]},
+     "devices[0]: extension_attributes: unknown key"),
+    ("bulk item a number", {"devices": [42]}, "devices[0] must be an object id or a dictionary"),
+    ("bulk absent with properties", {"devices": [ALICE["id"]], "state": "absent", "account_enabled": False}, "state=absent"),
 ]
 
 
@@ -67,6 +80,10 @@ def test_bad_input_table(emulator, playbook):
         assert record["status"] == "failed", (case, record)
         assert words in record["result"]["msg"], (case, record["result"]["msg"])
         assert "Traceback" not in record["result"]["msg"], (case, record["result"]["msg"])
+    info = playbook([{"name": "page_size too big", INFO: {"page_size": 1000}, "ignore_errors": True},
+                     {"name": "filter and name", INFO: {"filter": "x", "name": "y"}, "ignore_errors": True}])
+    assert info.statuses == ["failed", "failed"], info
+    assert "page_size must be between 1 and 999" in info.result(0)["msg"] and "mutually exclusive" in info.result(1)["msg"]
     # Not one request of any kind: no discovery, no token, no Graph call.
     assert emulator.requests == []
     assert emulator.get_device(ALICE["id"]) == before
