@@ -5,7 +5,7 @@
 #   newest  Python 3.13 (or 3.12) + the newest ansible-core
 #   tools   ansible-lint, antsibull-docs, ansible-runner, ansible-builder, galaxy-importer
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 root=$PWD
 passed=0
 failed=()
