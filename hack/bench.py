@@ -179,8 +179,8 @@ def main():
         print("%-9s %8d %9.1f %14.1f %15d %15d %14.1f" % (row["scenario"], row["devices"], row["wall"], row["ms_per_device"],
                                                           row["graph"], row["tokens"], row["rss_mb"]))
     per_device = dict((row["scenario"], row["ms_per_device"]) for row in rows)
-    print("\nper-device ratios:   " + "   ".join("%s/a %.3f" % (label, per_device[label] / per_device["a"])
-                                               for label in ("b", "c", "d", "b-mod", "c-mod", "d-mod")))
+    ratios = ["%s/a %.3f" % (label, per_device[label] / per_device["a"]) for label in ("b", "c", "d", "b-mod", "c-mod", "d-mod")]
+    print("\nper-device ratios:   " + "   ".join(ratios))
 
 
 if __name__ == "__main__":

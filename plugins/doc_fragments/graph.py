@@ -111,7 +111,10 @@ options:
     default: 5
   max_retry_wait:
     description:
-      - The longest single wait between retries, in seconds. The time spent waiting for one request is capped at 300 seconds.
+      - The longest single wait between retries, in seconds.
+      - A request that keeps failing is given up after O(max_retries) retries, so its waits add up to at most
+        O(max_retries) x O(max_retry_wait) seconds, and never more than 300 seconds. The task then fails with a message
+        that names the throttling or outage, Graph's error code and the request-id.
     type: float
     default: 60
   token_cache_path:

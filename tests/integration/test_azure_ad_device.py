@@ -228,3 +228,13 @@ class TestGraphRules:
         assert run.statuses == ["changed"], run
         assert emulator.get_device(MAC["id"])["displayName"] == "MAC-BOB-02"
         assert emulator.token_requests() == []
+
+    def test_approved_mdm_app_may_set_compliance_on_windows_only(self, emulator, playbook):
+        mdm = emulator.apps["mdm"]
+        defaults = {"client_id": mdm.client_id, "client_secret": mdm.client_secret}
+        run = playbook([task("windows", object_id=ALICE["id"], is_compliant=False)], defaults=defaults)
+        assert run.statuses == ["changed"], run
+        assert emulator.get_device(ALICE["id"])["isCompliant"] is False
+        emulator.clear_log()
+        self.expect_refusal(emulator, playbook, MAC, {"is_compliant": False}, "approved MDM application (Windows devices)",
+                            defaults=defaults, patch_sent=True)
