@@ -140,6 +140,6 @@ notes:
   - When the task runs on the controller (connection C(local), no C(become), no task C(environment), and the controller's
     own Python or an automatically discovered one), the collection's action plugin runs the module's code in the
     controller process instead of starting a Python process per task and per loop item. Loop items then share the
-    imports, the HTTPS connections and the access token. Results, check mode, diff and errors are the same.
+    imports and the access token. Results, check mode, diff and errors are the same.
     Set E(ENTRA_DEVICES_CONTROLLER_EXECUTION=false) to always run a module process.
 '''

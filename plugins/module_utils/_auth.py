@@ -169,18 +169,24 @@ def build_credential(settings, transport):
     return CREDENTIALS[settings.auth_method](settings, transport)
 
 
-def load_certificate_credential(path, password=None):
-    """MSAL's client_credential from a PEM holding the private key and the certificate (SHA-256 thumbprint, PS256)."""
+def read_file(path, option):
+    """The bytes of a file an option names; InputError (before any request) when it cannot be read."""
     try:
         with open(path, "rb") as handle:
-            pem = handle.read()
+            return handle.read()
     except (IOError, OSError) as exc:
-        raise InputError("client_certificate_path %s cannot be read: %s." % (path, exc.strerror or exc))
+        raise InputError("%s %s cannot be read: %s." % (option, path, exc.strerror or exc))
+
+
+def load_certificate_credential(path, password=None):
+    """MSAL's client_credential from a PEM holding the private key and the certificate (SHA-256 thumbprint, PS256)."""
+    pem = read_file(path, "client_certificate_path")
     text = pem.decode("ascii", "replace")
-    if "PRIVATE KEY-----" not in text or "-----BEGIN CERTIFICATE-----" not in text:
+    begin = text.find("-----BEGIN CERTIFICATE-----")
+    end = text.find("-----END CERTIFICATE-----", max(begin, 0))
+    if "PRIVATE KEY-----" not in text or begin < 0 or end < 0:
         raise InputError("client_certificate_path %s must be a PEM file holding both the private key and the certificate." % path)
-    begin = text.index("-----BEGIN CERTIFICATE-----")
-    end = text.index("-----END CERTIFICATE-----", begin) + len("-----END CERTIFICATE-----")
+    end += len("-----END CERTIFICATE-----")
     _check_private_key(pem, password, path)
     credential = {"private_key": text, "public_certificate": text[begin:end]}
     if password:

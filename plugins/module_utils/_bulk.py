@@ -10,20 +10,16 @@ are throttled are sent again after their own Retry-After; one device's failure n
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-try:
-    from urllib.parse import urlencode, quote
-except ImportError:  # pragma: no cover
-    from urllib import urlencode, quote  # type: ignore
-
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 
 from ansible_collections.entra.devices.plugins.module_utils._device import (
-    EXTENSION_OPTION, IDENTIFIER_SPEC, PROPERTY_SPEC, SELECT, build_diff, build_patch, check_rules, desired_properties, explain_graph_error,
-    explain_patch_error, predict_device, to_result, validate_identifier,
+    EXTENSION_OPTION, IDENTIFIER_SPEC, PROPERTY_SPEC, build_diff, build_patch, check_rules, desired_properties,
+    explain_graph_error, explain_patch_error, normalize_extension_attributes, predict_device, to_result, validate_identifier,
 )
-from ansible_collections.entra.devices.plugins.module_utils._errors import EntraError, GraphError, InputError
-from ansible_collections.entra.devices.plugins.module_utils._graph import RETRY_STATUSES, device_path, graph_error, odata_quote
+from ansible_collections.entra.devices.plugins.module_utils._errors import EntraError, InputError
+from ansible_collections.entra.devices.plugins.module_utils._graph import RETRY_STATUSES, device_path, graph_error, parse_retry_after
+from ansible_collections.entra.devices.plugins.module_utils._lookup import describe_identifier, lookup_result, lookup_url
 
 BATCH_SIZE = 20
 # What one item of ``devices`` may hold; nothing has a default, so None means "not given here".
@@ -65,11 +61,11 @@ def parse_items(params):
         merged = dict((option, given[option] if given[option] is not None else params.get(option)) for option in ITEM_SPEC)
         for option in IDENTIFIER_SPEC:
             merged[option] = given[option]
-        if given[EXTENSION_OPTION] is not None and params.get(EXTENSION_OPTION) is not None:
-            extensions = dict(params[EXTENSION_OPTION])
-            extensions.update(given[EXTENSION_OPTION])
-            merged[EXTENSION_OPTION] = extensions
         try:
+            if given[EXTENSION_OPTION] is not None and params.get(EXTENSION_OPTION) is not None:
+                # Keys are case-insensitive: make both canonical before the item's values win.
+                merged[EXTENSION_OPTION] = dict(normalize_extension_attributes(params[EXTENSION_OPTION]),
+                                                **normalize_extension_attributes(given[EXTENSION_OPTION]))
             identifier = validate_identifier(merged)
             desired = desired_properties(merged)
         except InputError as exc:
@@ -78,22 +74,14 @@ def parse_items(params):
     return items
 
 
-def read_url(identifier):
-    option, value = identifier
-    if option == "name":
-        query = {"$filter": "displayName eq %s" % odata_quote(value), "$select": SELECT, "$top": "100"}
-    else:
-        query = {"$select": SELECT}
-    path = "/devices" if option == "name" else (device_path(object_id=value) if option == "object_id" else device_path(device_id=value))
-    return path + "?" + urlencode(query, quote_via=quote, safe="$,'")
-
-
 def send_batch(client, batch_requests, on_retry):
-    """Send items as one batch; items Graph throttled or failed transiently go again after their own Retry-After.
+    """Send items as one batch; items Graph throttled or failed transiently go again after their own Retry-After,
+    under the same retry policy as single requests.
 
-    Returns {id: (status, headers, body)} for every item.
+    Returns {id: (status, headers, body)} for every item. A batch that fails as a whole raises (GraphError, TransportError).
     """
     policy = client.transport.retry_policy
+    started = policy.clock()
     pending = dict((item["id"], item) for item in batch_requests)
     answers = {}
     attempt = 0
@@ -102,19 +90,19 @@ def send_batch(client, batch_requests, on_retry):
         responses = client.batch(list(pending.values()))
         retry = {}
         waits = []
-        for item_id, item in pending.items():
+        for item_id in pending:
             answer = responses.get(item_id)
             if answer is None:
                 answers[item_id] = (502, {}, {"error": {"code": "BatchItemMissing", "message": "Graph's batch answer left this item out."}})
                 continue
             status = int(answer.get("status", 0))
-            headers = answer.get("headers") or {}
-            if status in RETRY_STATUSES and attempt <= policy.max_retries:
-                retry[item_id] = item
-                error = graph_error(status, headers, answer.get("body"), item["method"], item["url"])
-                waits.append(policy.delay(attempt, error.retry_after))
-            else:
+            headers = dict((str(k).lower(), v) for k, v in (answer.get("headers") or {}).items())
+            wait = policy.next_wait(attempt, started, parse_retry_after(headers.get("retry-after"))) if status in RETRY_STATUSES else None
+            if wait is None:
                 answers[item_id] = (status, headers, answer.get("body"))
+            else:
+                retry[item_id] = pending[item_id]
+                waits.append(wait)
         pending = retry
         if pending:
             wait = max(waits)
@@ -122,6 +110,14 @@ def send_batch(client, batch_requests, on_retry):
                      "(retry %d of %d)." % (len(pending), wait, attempt, policy.max_retries))
             policy.sleep(wait)
     return answers
+
+
+def send_chunk(client, batch_requests, on_retry):
+    """send_batch, but a batch that fails as a whole becomes the same failure for each of its items."""
+    try:
+        return send_batch(client, batch_requests, on_retry), None
+    except EntraError as exc:
+        return None, exc
 
 
 def ensure_devices(module, session):
@@ -137,47 +133,42 @@ def ensure_devices(module, session):
     diffs = []
     for start in range(0, len(items), BATCH_SIZE):
         chunk = items[start:start + BATCH_SIZE]
-        reads = send_batch(client, [{"id": str(item.index), "method": "GET", "url": read_url(item.identifier)} for item in chunk],
-                           module.warn)
+        reads, failure = send_chunk(client, [{"id": str(item.index), "method": "GET", "url": lookup_url(item.identifier)}
+                                             for item in chunk], module.warn)
         plans = []
         for item in chunk:
             entry = {"index": item.index, item.identifier[0]: item.identifier[1], "changed": False, "changes": {}, "device": {}}
+            results.append(entry)
+            if failure is not None:
+                _fail_entry(entry, failure, item)
+                continue
             try:
                 device = _device_from_read(item, reads[str(item.index)])
                 if state == "absent":
                     if device is not None:
                         plans.append((item, entry, device, None, {"method": "DELETE", "url": device_path(object_id=device["id"])}))
-                        entry["changed"] = True
-                        diffs.append({"before_header": item.label(), "before": to_result(device), "after": {}})
-                    results.append(entry)
                     continue
                 if device is None:
-                    raise EntraError("%s: no such device exists." % item.label())
+                    raise EntraError("no such device exists.")
                 patch = build_patch(device, item.desired, item.purge)
-                predicted = predict_device(device, patch)
+                entry["device"] = to_result(device)
                 if patch:
                     if app_only is None:
                         app_only = session.caller_is_app_only()
                     check_rules(device, patch, app_only)
                     plans.append((item, entry, device, patch, {"method": "PATCH", "url": device_path(object_id=device["id"]),
                                                                "headers": {"Content-Type": "application/json"}, "body": patch}))
-                entry.update(changed=bool(patch), changes=patch, device=to_result(predicted))
-                if module._diff and patch:
-                    diff = build_diff(device, predicted, item.desired, item.purge)
-                    diff["before_header"] = diff["after_header"] = item.label()
-                    diffs.append(diff)
             except EntraError as exc:
-                _fail_entry(entry, exc)
-            results.append(entry)
+                _fail_entry(entry, exc, item)
+        writes, failure = None, None
         if plans and not module.check_mode:
-            writes = send_batch(client, [dict(plan[4], id=str(plan[0].index)) for plan in plans], module.warn)
-            for item, entry, device, patch, request in plans:
-                status, headers, body = writes[str(item.index)]
-                if status >= 400 and not (request["method"] == "DELETE" and status == 404):
-                    err = graph_error(status, headers, body, request["method"], request["url"])
-                    err = explain_patch_error(err, device, patch) if patch else explain_graph_error(err, "delete", device)
-                    _fail_entry(entry, err)
-                    entry["device"] = to_result(device) if patch else {}
+            writes, failure = send_chunk(client, [dict(plan[4], id=str(plan[0].index)) for plan in plans], module.warn)
+        for item, entry, device, patch, request in plans:
+            error = failure or (_write_error(writes[str(item.index)], request, device, patch) if writes is not None else None)
+            if error is not None:
+                _fail_entry(entry, error, item)
+            else:
+                _record_change(entry, item, device, patch, diffs if module._diff else None)
     failures = [entry for entry in results if entry.get("failed")]
     result = dict(changed=any(entry["changed"] for entry in results), results=results)
     if module._diff:
@@ -189,26 +180,43 @@ def ensure_devices(module, session):
     return result
 
 
+def _write_error(answer, request, device, patch):
+    """The error of one batched write, or None. A DELETE that finds the device gone (deleted meanwhile, or a
+    retried success) has its result."""
+    status, headers, body = answer
+    if status < 400 or (request["method"] == "DELETE" and status == 404):
+        return None
+    err = graph_error(status, headers, body, request["method"], request["url"])
+    return explain_patch_error(err, device, patch) if patch else explain_graph_error(err, "delete", device)
+
+
+def _record_change(entry, item, device, patch, diffs):
+    """A planned write that went through (or would, in check mode): the entry and, in diff mode (``diffs``), the diff."""
+    if patch is None:  # a deletion
+        entry.update(changed=True, device={})
+        if diffs is not None:
+            diffs.append({"before_header": item.label(), "after_header": item.label(), "before": to_result(device), "after": {}})
+        return
+    predicted = predict_device(device, patch)
+    entry.update(changed=True, changes=patch, device=to_result(predicted))
+    if diffs is not None:
+        diff = build_diff(device, predicted, item.desired, item.purge)
+        diff["before_header"] = diff["after_header"] = item.label()
+        diffs.append(diff)
+
+
 def _device_from_read(item, answer):
     status, headers, body = answer
     if status == 404:
         return None
     if status >= 400:
-        raise explain_graph_error(graph_error(status, headers, body, "GET", read_url(item.identifier)), "read",
-                                  target=item.label())
-    if item.identifier[0] != "name":
-        return body
-    matches = (body or {}).get("value", [])
-    if len(matches) > 1:
-        raise EntraError("%s: %d devices have that name; use object_id or device_id. Candidates: %s."
-                         % (item.label(), len(matches), ", ".join(d.get("id") for d in matches)))
-    return matches[0] if matches else None
+        raise explain_graph_error(graph_error(status, headers, body, "GET", lookup_url(item.identifier)), "read",
+                                  target=describe_identifier(item.identifier))
+    return lookup_result(item.identifier, body)
 
 
-def _fail_entry(entry, exc):
-    entry.update(failed=True, changed=False, msg=exc.msg)
-    for key in ("error_code", "request_id", "status"):
+def _fail_entry(entry, exc, item):
+    entry.update(failed=True, changed=False, changes={}, msg="%s: %s" % (item.label(), exc.msg))
+    for key in ("error_code", "request_id", "status", "candidates", "rule"):
         if key in exc.details:
             entry[key] = exc.details[key]
-    if isinstance(exc, GraphError):
-        entry["changes"] = {}

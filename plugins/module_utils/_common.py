@@ -12,6 +12,7 @@ from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 
 from ansible_collections.entra.devices.plugins.module_utils._auth import build_credential, token_claims, is_app_only
+from ansible_collections.entra.devices.plugins.module_utils._device import GUID_RE
 from ansible_collections.entra.devices.plugins.module_utils._errors import EntraError, InputError
 from ansible_collections.entra.devices.plugins.module_utils._token_cache import CachedCredential, PROCESS_TOKENS, TokenCacheFile, cache_key
 from ansible_collections.entra.devices.plugins.module_utils._graph import (
@@ -31,7 +32,6 @@ CLOUDS = {
 
 AUTH_METHODS = ("auto", "client_secret", "certificate", "access_token", "managed_identity")
 
-GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 TENANT_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})+$")
 
 

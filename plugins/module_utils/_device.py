@@ -10,7 +10,8 @@ import copy
 import re
 
 from ansible_collections.entra.devices.plugins.module_utils._errors import InputError, EntraError
-from ansible_collections.entra.devices.plugins.module_utils._common import GUID_RE
+
+GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 # Writable properties: option name -> Graph name (extension attributes are handled as a map).
 WRITABLE = (
@@ -225,9 +226,10 @@ def explain_graph_error(err, action, device=None, target=None):
         return err.with_context("Graph could not find %s while trying to %s it (it may have been deleted, or registered "
                                 "only seconds ago and not yet replicated). %s" % (label, action, err.describe()))
     if err.status == 429:
-        return err.with_context("Graph kept throttling the requests (HTTP 429) while trying to %s %s, even after retrying. "
+        asked = (" It asked to wait %.0f s, longer than max_retry_wait allows." % err.retry_after) if err.retry_after else ""
+        return err.with_context("Graph kept throttling the requests (HTTP 429) while trying to %s %s, even after retrying.%s "
                                 "Lower forks or spread the run over time; device writes are limited to 3,000 per 150 s per "
-                                "application. %s" % (action, label, err.describe()))
+                                "application. %s" % (action, label, asked, err.describe()))
     return err.with_context("Graph failed to %s %s. %s" % (action, label, err.describe()))
 
 

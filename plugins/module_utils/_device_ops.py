@@ -16,7 +16,10 @@ from ansible_collections.entra.devices.plugins.module_utils._device import (
 from ansible_collections.entra.devices.plugins.module_utils._bulk import ensure_devices
 from ansible_collections.entra.devices.plugins.module_utils._common import graph_argument_spec
 from ansible_collections.entra.devices.plugins.module_utils._errors import EntraError, GraphError, InputError
-from ansible_collections.entra.devices.plugins.module_utils._graph import device_path, odata_quote
+from ansible_collections.entra.devices.plugins.module_utils._graph import device_path
+from ansible_collections.entra.devices.plugins.module_utils._lookup import (
+    describe_identifier, lookup_request, lookup_result, name_filter,
+)
 
 WAIT_INTERVAL = 2.0
 
@@ -45,31 +48,13 @@ def run_device(module, session):
 
 
 def read_device(client, identifier):
-    """One Graph read: the device (Graph JSON, with every compared property), or None if it does not exist.
-
-    By name, Graph's ``eq`` is case-insensitive and names are not unique: more than one match is an error that
-    lists the candidates, so nothing is written to the wrong device.
-    """
-    option, value = identifier
-    params = {"$select": SELECT}
+    """One Graph read: the device (Graph JSON, with every compared property), or None if it does not exist."""
+    path, query = lookup_request(identifier)
     try:
-        if option == "name":
-            params.update({"$filter": "displayName eq %s" % odata_quote(value), "$top": "100"})
-            matches = client.call("GET", "/devices", params=params).get("value", [])
-            if len(matches) > 1:
-                raise EntraError("%d devices are named %r, so name does not identify one device; use object_id or "
-                                 "device_id instead. Candidates: %s." % (
-                                     len(matches), value,
-                                     "; ".join("object_id %s (device_id %s, %s)" % (d.get("id"), d.get("deviceId"),
-                                                                                    d.get("operatingSystem"))
-                                               for d in matches)),
-                                 candidates=[d.get("id") for d in matches])
-            return matches[0] if matches else None
-        path = device_path(object_id=value) if option == "object_id" else device_path(device_id=value)
-        return client.call("GET", path, params=params, ok_missing=True)
+        payload = client.call("GET", path, params=query, ok_missing=True)
     except GraphError as err:
-        raise explain_graph_error(err, "read", target=("the device named %r" % value if option == "name"
-                                                       else "the device with %s %s" % (option, value)))
+        raise explain_graph_error(err, "read", target=describe_identifier(identifier))
+    return lookup_result(identifier, payload)
 
 
 def wait_for_device(client, identifier, wait_timeout, sleep=time.sleep, clock=time.monotonic):
@@ -110,7 +95,7 @@ def ensure_device(module, session):
         result = dict(changed=device is not None, device={}, changes={})
         if device is not None and not module.check_mode:
             try:
-                client.call("DELETE", device_path(object_id=device["id"]), ok_missing=False)
+                client.call("DELETE", device_path(object_id=device["id"]), ok_missing=True)
             except GraphError as err:
                 raise explain_graph_error(err, "delete", device)
         if module._diff:
@@ -168,7 +153,7 @@ def device_info(module, session):
         if identifier[0] != "name":
             device = read_device(session.client, identifier)
             return dict(changed=False, devices=[to_result(device)] if device else [])
-        odata_filter = "displayName eq %s" % odata_quote(identifier[1])
+        odata_filter = name_filter(identifier[1])
     else:
         odata_filter = params.get("filter")
     query = {"$select": SELECT, "$top": str(params["page_size"])}

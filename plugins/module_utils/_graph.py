@@ -14,9 +14,9 @@ import time
 import uuid
 
 try:
-    from urllib.parse import urlsplit, urlunsplit, quote
+    from urllib.parse import urlsplit, quote
 except ImportError:  # pragma: no cover - Python 2 is not supported, this keeps the import sanity test quiet
-    from urlparse import urlsplit, urlunsplit  # type: ignore
+    from urlparse import urlsplit  # type: ignore
     from urllib import quote  # type: ignore
 
 try:
@@ -57,8 +57,9 @@ def parse_retry_after(value, now=None):
 class RetryPolicy:
     """When and how long to wait before trying a request again.
 
-    Retry-After wins when the server sends it; otherwise exponential backoff with full jitter.
-    ``max_wait`` caps one wait, ``max_total`` caps the time spent waiting over one request.
+    Retry-After wins when the server sends it; otherwise exponential backoff with equal jitter (half of each wait
+    fixed, half random). ``max_wait`` caps one wait: a server asking for longer is not retried early into a certain
+    refusal, the request fails instead. ``max_total`` caps the time spent waiting over one request.
     """
 
     def __init__(self, max_retries=5, max_wait=60.0, max_total=300.0, base=1.0, sleep=time.sleep, clock=time.monotonic,
@@ -71,11 +72,17 @@ class RetryPolicy:
         self.clock = clock
         self.rand = rand
 
-    def delay(self, attempt, retry_after=None):
-        """Seconds to wait before retry number ``attempt`` (1-based)."""
+    def next_wait(self, attempt, started, retry_after=None):
+        """Seconds to wait before retry number ``attempt`` (1-based) of a request begun at ``started``, or None to stop."""
+        if attempt > self.max_retries:
+            return None
         if retry_after is not None:
-            return min(retry_after, self.max_wait)
-        return min(self.max_wait, self.base * (2 ** (attempt - 1))) * (0.5 + self.rand() / 2)
+            wait = retry_after
+        else:
+            wait = min(self.max_wait, self.base * (2 ** (attempt - 1))) * (0.5 + self.rand() / 2)
+        if wait > self.max_wait or self.clock() - started + wait > self.max_total:
+            return None
+        return wait
 
 
 class HttpTransport:
@@ -96,10 +103,9 @@ class HttpTransport:
         self.timeout = timeout
         self.retry_policy = retry_policy or RetryPolicy()
         self.on_retry = on_retry or (lambda message: None)
-        self.request_count = 0
 
     def request(self, method, url, **kwargs):
-        """Send one logical request, retrying throttling, transient 5xx and connection failures."""
+        """Send one logical request, retrying throttling, transient 5xx and transient network failures."""
         policy = self.retry_policy
         kwargs.setdefault("timeout", self.timeout)
         kwargs["verify"] = self.verify
@@ -107,27 +113,27 @@ class HttpTransport:
         attempt = 0
         while True:
             attempt += 1
+            retry_after = None
             try:
-                self.request_count += 1
                 response = self.session.request(method, url, **kwargs)
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except requests.RequestException as exc:
+                if not _is_transient(exc):
+                    # TLS verification, a malformed URL or header: trying again cannot help.
+                    raise TransportError("Could not send %s %s: %s." % (method, _origin(url) + _path_of(url), _describe_exception(exc)))
                 response, failure = None, exc
             else:
                 if response.status_code not in RETRY_STATUSES:
-                    response.attempts = attempt
                     return response
                 failure = None
-            retry_after = parse_retry_after(response.headers.get("Retry-After")) if response is not None else None
-            wait = policy.delay(attempt, retry_after)
-            spent = policy.clock() - started
-            if attempt > policy.max_retries or spent + wait > policy.max_total:
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            wait = policy.next_wait(attempt, started, retry_after)
+            if wait is None:
                 if response is not None:
-                    response.attempts = attempt
                     return response
                 raise TransportError(
                     "Could not reach %s after %d attempt(s) over %.1f s: %s. Check the network, proxy and the endpoint "
-                    "options (graph_endpoint, authority_host)." % (_origin(url), attempt, spent, _describe_exception(failure)),
-                    attempts=attempt)
+                    "options (graph_endpoint, authority_host)." % (_origin(url), attempt, policy.clock() - started,
+                                                                   _describe_exception(failure)))
             reason = "HTTP %d" % response.status_code if response is not None else _describe_exception(failure)
             self.on_retry("%s %s failed (%s); retrying in %.1f s (retry %d of %d)%s." % (
                 method, _path_of(url), reason, wait, attempt, policy.max_retries,
@@ -145,6 +151,13 @@ class HttpTransport:
         self.session.close()
 
 
+def _is_transient(exc):
+    """A dropped or refused connection, a timeout or a body cut short: worth another try. TLS failures are not."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        return False
+    return isinstance(exc, (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError))
+
+
 def _origin(url):
     parts = urlsplit(url)
     return "%s://%s" % (parts.scheme, parts.netloc)
@@ -160,8 +173,10 @@ def _describe_exception(exc):
         return "TLS verification failed (set ca_path to the CA that signed the server, or validate_certs=false for a test)"
     if isinstance(exc, requests.Timeout):
         return "timed out"
-    if isinstance(exc, requests.ConnectionError):
+    if isinstance(exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
         return "connection failed or was dropped"
+    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema)):
+        return "the URL is not valid (check graph_endpoint and authority_host)"
     return exc.__class__.__name__
 
 
@@ -180,7 +195,8 @@ class GraphClient:
     def call(self, method, path, params=None, body=None, headers=None, ok_missing=False):
         """Send a request and return the parsed JSON body (None for 204). Raises GraphError.
 
-        ``ok_missing``: a 404 returns None (used for reads of a device that may not exist and for DELETE retries).
+        ``ok_missing``: a 404 returns None (a read of a device that may not exist; a DELETE of a device that is gone,
+        including one whose first attempt succeeded but whose answer was lost and so was sent again).
         """
         url = self.url(path)
         refreshed = False
@@ -191,7 +207,7 @@ class GraphClient:
                 refreshed = True
                 continue
             break
-        if response.status_code == 404 and (ok_missing or (method == "DELETE" and getattr(response, "attempts", 1) > 1)):
+        if response.status_code == 404 and ok_missing:
             return None
         if response.status_code >= 400:
             raise graph_error_from_response(response, method, url)
@@ -235,9 +251,12 @@ class GraphClient:
         return dict((str(item.get("id")), item) for item in answer.get("responses", []))
 
     def _same_origin(self, link):
-        """Keep paging on the endpoint we were told to use (a proxy or emulator), whatever host Graph names."""
-        ours, theirs = urlsplit(self.base), urlsplit(link)
-        return urlunsplit((ours.scheme, ours.netloc, theirs.path, theirs.query, ""))
+        """Keep paging on the endpoint we were told to use (a proxy or emulator, with any path prefix it has),
+        whatever host Graph names in the link."""
+        theirs = urlsplit(link)
+        marker = "/" + GRAPH_VERSION + "/"
+        relative = theirs.path.split(marker, 1)[1] if marker in theirs.path else theirs.path.lstrip("/")
+        return self.base + "/" + relative + ("?" + theirs.query if theirs.query else "")
 
 
 def graph_error_from_response(response, method, url):

@@ -24,6 +24,7 @@ try:
 except ImportError:  # pragma: no cover - not on Windows controllers/targets
     fcntl = None
 
+from ansible_collections.entra.devices.plugins.module_utils._auth import read_file
 from ansible_collections.entra.devices.plugins.module_utils._errors import InputError
 
 # Like MSAL: a token this close to expiry counts as expired.
@@ -36,11 +37,7 @@ def cache_key(settings):
     if settings.auth_method == "client_secret":
         fingerprint = settings.client_secret
     elif settings.auth_method == "certificate":
-        try:
-            with open(settings.client_certificate_path, "rb") as handle:
-                fingerprint = hashlib.sha256(handle.read()).hexdigest()
-        except (IOError, OSError) as exc:
-            raise InputError("client_certificate_path %s cannot be read: %s." % (settings.client_certificate_path, exc.strerror or exc))
+        fingerprint = hashlib.sha256(read_file(settings.client_certificate_path, "client_certificate_path")).hexdigest()
     else:
         fingerprint = settings.client_id or "system-assigned"
     parts = (settings.cloud_environment, settings.authority_host, settings.tenant_id or "", settings.client_id or "",
@@ -58,7 +55,7 @@ class TokenCacheFile:
         directory = os.path.dirname(os.path.abspath(self.path))
         try:
             if not os.path.isdir(directory):
-                os.makedirs(directory, 0o700)
+                os.makedirs(directory, 0o700, exist_ok=True)  # forks may race to create it
             handle = os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
         except (IOError, OSError) as exc:
             raise InputError("token_cache_path %s cannot be used: %s." % (self.path, exc.strerror or exc))
@@ -148,15 +145,15 @@ class CachedCredential:
         self.credential = credential
         self.cache_file = cache_file
         self.key = key
+        self.token = None
 
     def get_token(self, force_refresh=False):
         with self.cache_file.locked():
-            if force_refresh:
-                self.cache_file.drop(self.key)
-            else:
-                token = self.cache_file.get(self.key)
-                if token:
-                    return token
-            token = self.credential.get_token(force_refresh=force_refresh)
-            self.cache_file.put(self.key, token, getattr(self.credential, "expires_in", None) or 0)
-            return token
+            cached = self.cache_file.get(self.key)
+            # On a refresh, a token another fork stored after ours was rejected is fresh already: use it.
+            if cached and (not force_refresh or cached != self.token):
+                self.token = cached
+                return cached
+            self.token = self.credential.get_token(force_refresh=force_refresh)
+            self.cache_file.put(self.key, self.token, getattr(self.credential, "expires_in", None) or 0)
+            return self.token

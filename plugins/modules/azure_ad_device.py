@@ -193,7 +193,7 @@ device:
   description:
     - The device after the change, or as it would be in check mode. Empty after O(state=absent).
     - Keys mirror the options; RV(device.extension_attributes) is keyed exactly as O(extension_attributes), so it can be fed back.
-  returned: success
+  returned: success, without O(devices)
   type: dict
   contains:
     object_id:
@@ -266,13 +266,16 @@ device:
       sample: 0000000a-0000-0000-c000-000000000000
 changes:
   description: The Graph properties sent in the C(PATCH) (or that would be sent in check mode). Empty when nothing differs.
-  returned: success
+  returned: success, without O(devices)
   type: dict
   sample: {"accountEnabled": false, "extensionAttributes": {"extensionAttribute1": "kiosk"}}
 diff:
-  description: The properties in play before and after, in option names.
+  description:
+    - The properties in play before and after, in option names.
+    - With O(devices), a list of such dictionaries, one per device that changes, each with C(before_header) and
+      C(after_header) naming the item.
   returned: success, in diff mode
-  type: dict
+  type: raw
   sample: {"before": {"account_enabled": true}, "after": {"account_enabled": false}}
 results:
   description: Bulk mode only. One entry per item of O(devices), in the same order.
@@ -313,11 +316,70 @@ request_id:
   returned: failure, when Graph answered
   type: str
   sample: 5f1d3c9e-8b7a-4c2d-9e1f-0a2b3c4d5e6f
+client_request_id:
+  description: The client-request-id the module sent with the failed request.
+  returned: failure, when Graph answered
+  type: str
+  sample: 0b6b8f6e-3c55-4d0e-8a8e-2f5b8f8a9a11
+date:
+  description: Graph's timestamp of the failed request, for Microsoft support.
+  returned: failure, when Graph answered
+  type: str
+  sample: "2026-12-03T10:00:00"
+status:
+  description: The HTTP status of the failed request.
+  returned: failure, when Graph answered
+  type: int
+  sample: 403
 error_code:
   description: Graph's error code of the failed request.
   returned: failure, when Graph answered
   type: str
   sample: Authorization_RequestDenied
+rule:
+  description:
+    - The Graph rule that made the module refuse before writing
+      (V(non_windows_app_only), V(linux_app_only) or V(on_premises_mastered)).
+  returned: failure, when a rule applies
+  type: str
+  sample: non_windows_app_only
+candidates:
+  description: The object ids of every device with the name given in O(name), when more than one has it.
+  returned: failure, when O(name) matches several devices
+  type: list
+  elements: str
+  sample: ["0f8fad5b-d9cb-469f-a165-70867728950e", "7c9e6679-7425-40de-944b-e07fc1f90ae7"]
+error:
+  description: The identity platform's error (for example V(invalid_client)) when no token could be obtained.
+  returned: failure, when authentication failed
+  type: str
+  sample: invalid_client
+error_codes:
+  description: The identity platform's AADSTS error numbers when no token could be obtained.
+  returned: failure, when authentication failed
+  type: list
+  elements: int
+  sample: [7000215]
+correlation_id:
+  description: The identity platform's correlation id, for Microsoft support.
+  returned: failure, when authentication failed
+  type: str
+  sample: 3c1e7b52-8f0e-4b59-9b5e-0e7c1f2d3a4b
+trace_id:
+  description: The identity platform's trace id, for Microsoft support.
+  returned: failure, when authentication failed
+  type: str
+  sample: 9d3b1a44-5e6f-4a2b-8c7d-1e2f3a4b5c6d
+timestamp:
+  description: The identity platform's timestamp of the failed token request.
+  returned: failure, when authentication failed
+  type: str
+  sample: "2026-12-03 10:00:00Z"
+graph_requests:
+  description: How many Graph requests the task sent before it failed (V(0) means nothing was sent).
+  returned: failure, after the options were validated
+  type: int
+  sample: 1
 '''
 
 from ansible.module_utils.basic import AnsibleModule

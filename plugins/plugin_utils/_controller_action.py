@@ -6,7 +6,7 @@ runs on the controller anyway, instead of starting a new Python per task (and pe
 
 A task that talks to Graph from the controller (connection local, the usual case for API modules) gains nothing
 from a module process: it only pays an interpreter start and the imports for every loop item. Running the same
-code here keeps the imports, the HTTPS connection pool and the access token for every loop item of the task.
+code here keeps the imports and the access token for every loop item of the task.
 Whenever running here could differ from running the module (another connection, become, a task environment, an
 explicit other interpreter, libraries missing on the controller) the module runs as usual.
 """

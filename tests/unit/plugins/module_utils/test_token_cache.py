@@ -74,6 +74,16 @@ def test_force_refresh_replaces_the_cached_token(tmp_path):
     assert json.load(open(path))["tokens"]["k"]["access_token"] == "token-2"
 
 
+def test_a_refresh_uses_a_token_another_fork_already_refreshed(tmp_path):
+    path = str(tmp_path / "t.json")
+    mine, theirs = CountingCredential(), CountingCredential()
+    mine_cached = CachedCredential(mine, TokenCacheFile(path), "k")
+    assert mine_cached.get_token() == "token-1"
+    TokenCacheFile(path).put("k", "fresh-from-another-fork", 3599)
+    assert mine_cached.get_token(force_refresh=True) == "fresh-from-another-fork"
+    assert mine.calls == 1 and theirs.calls == 0
+
+
 def test_a_corrupt_file_is_treated_as_empty(tmp_path):
     path = tmp_path / "t.json"
     path.write_text("{not json")
@@ -85,7 +95,8 @@ def _fork(path, counter):
 
 
 def test_parallel_processes_fetch_one_token(tmp_path):
-    path, counter = str(tmp_path / "t.json"), str(tmp_path / "fetches")
+    # The cache directory does not exist yet: the forks race to create it too.
+    path, counter = str(tmp_path / "new" / "dir" / "t.json"), str(tmp_path / "fetches")
     processes = [multiprocessing.Process(target=_fork, args=(path, counter)) for dummy in range(8)]
     for process in processes:
         process.start()
