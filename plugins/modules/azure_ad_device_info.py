@@ -133,6 +133,62 @@ devices:
       model: Laptop 7
       profile_type: RegisteredDevice
       mdm_app_id: 0000000a-0000-0000-c000-000000000000
+request_id:
+  description: Graph's request-id of the failed request, for Microsoft support.
+  returned: failure, when Graph answered
+  type: str
+  sample: 5f1d3c9e-8b7a-4c2d-9e1f-0a2b3c4d5e6f
+client_request_id:
+  description: The client-request-id the module sent with the failed request.
+  returned: failure, when Graph answered
+  type: str
+  sample: 0b6b8f6e-3c55-4d0e-8a8e-2f5b8f8a9a11
+date:
+  description: Graph's timestamp of the failed request, for Microsoft support.
+  returned: failure, when Graph answered
+  type: str
+  sample: "2026-12-03T10:00:00"
+status:
+  description: The HTTP status of the failed request.
+  returned: failure, when Graph answered
+  type: int
+  sample: 403
+error_code:
+  description: Graph's error code of the failed request.
+  returned: failure, when Graph answered
+  type: str
+  sample: Authorization_RequestDenied
+error:
+  description: The identity platform's error (for example V(invalid_client)) when no token could be obtained.
+  returned: failure, when authentication failed
+  type: str
+  sample: invalid_client
+error_codes:
+  description: The identity platform's AADSTS error numbers when no token could be obtained.
+  returned: failure, when authentication failed
+  type: list
+  elements: int
+  sample: [7000215]
+correlation_id:
+  description: The identity platform's correlation id, for Microsoft support.
+  returned: failure, when authentication failed
+  type: str
+  sample: 3c1e7b52-8f0e-4b59-9b5e-0e7c1f2d3a4b
+trace_id:
+  description: The identity platform's trace id, for Microsoft support.
+  returned: failure, when authentication failed
+  type: str
+  sample: 9d3b1a44-5e6f-4a2b-8c7d-1e2f3a4b5c6d
+timestamp:
+  description: The identity platform's timestamp of the failed token request.
+  returned: failure, when authentication failed
+  type: str
+  sample: "2026-12-03 10:00:00Z"
+graph_requests:
+  description: How many Graph requests the task sent before it failed (V(0) means nothing was sent).
+  returned: failure, after the options were validated
+  type: int
+  sample: 1
 '''
 
 from ansible.module_utils.basic import AnsibleModule
