@@ -13,11 +13,10 @@ import responses
 
 from ansible_collections.entra.devices.plugins.module_utils._bulk import parse_items, send_batch
 from ansible_collections.entra.devices.plugins.module_utils._errors import InputError
-from ansible_collections.entra.devices.plugins.module_utils._graph import GraphClient, HttpTransport, RetryPolicy
+from ansible_collections.entra.devices.tests.unit.plugins.module_utils.graph_harness import GRAPH, make_client
 
 ID1 = "0f8fad5b-d9cb-469f-a165-70867728950e"
 ID2 = "6b1fd0e2-5a8d-4c26-9b7e-3f1c2a9d8e41"
-GRAPH = "https://graph.example.test"
 
 
 def task_params(**given):
@@ -60,30 +59,6 @@ def test_bad_items_are_refused_with_their_index(item, words):
     assert words in caught.value.msg
 
 
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-        self.waits = []
-
-    def sleep(self, seconds):
-        self.waits.append(seconds)
-        self.now += seconds
-
-    def __call__(self):
-        return self.now
-
-
-class Tokens:
-    def get_token(self, force_refresh=False):
-        return "token"
-
-
-def make_client(max_retries=3):
-    clock = Clock()
-    policy = RetryPolicy(max_retries=max_retries, sleep=clock.sleep, clock=clock, rand=lambda: 1.0)
-    return GraphClient(HttpTransport(retry_policy=policy), GRAPH, Tokens()), clock
-
-
 @responses.activate
 def test_only_throttled_items_are_sent_again_after_their_own_retry_after():
     responses.post(GRAPH + "/v1.0/$batch", json={"responses": [
@@ -92,7 +67,8 @@ def test_only_throttled_items_are_sent_again_after_their_own_retry_after():
         {"id": "3", "status": 503, "headers": {"retry-after": "1"}},
     ]})
     responses.post(GRAPH + "/v1.0/$batch", json={"responses": [{"id": "3", "status": 204}, {"id": "2", "status": 204}]})
-    client, clock = make_client()
+    harness = make_client()
+    client, clock = harness.client, harness.clock
     seen = []
     answers = send_batch(client, [{"id": str(n), "method": "PATCH", "url": "/devices/%d" % n, "body": {}} for n in (1, 2, 3)],
                          seen.append)
@@ -105,7 +81,8 @@ def test_only_throttled_items_are_sent_again_after_their_own_retry_after():
 @responses.activate
 def test_items_still_throttled_after_the_last_retry_keep_their_error():
     responses.post(GRAPH + "/v1.0/$batch", json={"responses": [{"id": "1", "status": 429, "headers": {"Retry-After": "1"}}]})
-    client, clock = make_client(max_retries=2)
+    harness = make_client(max_retries=2)
+    client, clock = harness.client, harness.clock
     answers = send_batch(client, [{"id": "1", "method": "GET", "url": "/devices/1"}], lambda message: None)
     assert len(responses.calls) == 3 and clock.waits == [1.0, 1.0]
     assert answers["1"][0] == 429
@@ -114,6 +91,6 @@ def test_items_still_throttled_after_the_last_retry_keep_their_error():
 @responses.activate
 def test_an_item_missing_from_the_answer_is_reported_not_lost():
     responses.post(GRAPH + "/v1.0/$batch", json={"responses": []})
-    client, _clock = make_client()
+    client = make_client().client
     answers = send_batch(client, [{"id": "1", "method": "GET", "url": "/devices/1"}], lambda message: None)
     assert answers["1"][0] == 502 and answers["1"][2]["error"]["code"] == "BatchItemMissing"

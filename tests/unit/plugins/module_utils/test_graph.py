@@ -14,53 +14,10 @@ import requests
 import responses
 
 from ansible_collections.entra.devices.plugins.module_utils._errors import GraphError, TransportError
-from ansible_collections.entra.devices.plugins.module_utils._graph import (
-    GraphClient, HttpTransport, RetryPolicy, device_path, parse_retry_after,
-)
+from ansible_collections.entra.devices.plugins.module_utils._graph import GraphClient, device_path, parse_retry_after
+from ansible_collections.entra.devices.tests.unit.plugins.module_utils.graph_harness import GRAPH, make_client
 
-GRAPH = "https://graph.example.test"
 DEVICE = GRAPH + "/v1.0/devices/0f8fad5b-d9cb-469f-a165-70867728950e"
-
-
-class Tokens:
-    """A token provider that counts how often it was asked, and for fresh tokens."""
-
-    def __init__(self):
-        self.issued = []
-
-    def get_token(self, force_refresh=False):
-        self.issued.append(force_refresh)
-        return "token-%d" % len(self.issued)
-
-
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-        self.waits = []
-
-    def sleep(self, seconds):
-        self.waits.append(seconds)
-        self.now += seconds
-
-    def __call__(self):
-        return self.now
-
-
-def make_client(max_retries=3, max_wait=60.0, max_total=300.0, verify=True, retries_seen=None):
-    clock = Clock()
-    policy = RetryPolicy(max_retries=max_retries, max_wait=max_wait, max_total=max_total, sleep=clock.sleep,
-                         clock=clock, rand=lambda: 1.0)
-    transport = HttpTransport(verify=verify, timeout=5, retry_policy=policy,
-                              on_retry=(retries_seen.append if retries_seen is not None else None))
-    tokens = Tokens()
-    return Harness(GraphClient(transport, GRAPH, tokens), clock, tokens)
-
-
-class Harness:
-    def __init__(self, client, clock, tokens):
-        self.client = client
-        self.clock = clock
-        self.tokens = tokens
 
 
 def error_body(code, message="m", request_id="rid-1"):
