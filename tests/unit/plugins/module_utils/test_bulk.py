@@ -12,6 +12,7 @@ import pytest
 import responses
 
 from ansible_collections.entra.devices.plugins.module_utils._bulk import parse_items, send_batch
+from ansible_collections.entra.devices.plugins.module_utils._device import PROPERTY_SPEC
 from ansible_collections.entra.devices.plugins.module_utils._errors import InputError
 from ansible_collections.entra.devices.tests.unit.plugins.module_utils.graph_harness import GRAPH, make_client
 
@@ -20,8 +21,7 @@ ID2 = "6b1fd0e2-5a8d-4c26-9b7e-3f1c2a9d8e41"
 
 
 def task_params(**given):
-    params = dict((name, None) for name in ("account_enabled", "display_name", "operating_system", "operating_system_version",
-                                             "is_compliant", "is_managed", "extension_attributes"))
+    params = dict((name, None) for name in PROPERTY_SPEC)
     params["purge_extension_attributes"] = False
     params.update(given)
     return params
