@@ -162,7 +162,8 @@ def test_token_cache_one_token_per_play(emulator, playbook, tmp_path):
     assert [r.kind for r in emulator.token_requests()] == ["token"]
     assert len([r for r in emulator.requests if r.kind == "discovery"]) == 1
     assert len(items(emulator, "PATCH")) == 0 and len([r for r in emulator.graph_requests() if r.method == "PATCH"]) == 5
-    assert emulator.apps["automation"].client_secret not in open(cache).read()
+    with open(cache) as handle:
+        assert emulator.apps["automation"].client_secret not in handle.read()
 
 
 def test_loop_items_share_one_token_on_the_controller(emulator, playbook):

@@ -14,6 +14,11 @@ import stat
 from ansible_collections.entra.devices.plugins.module_utils._token_cache import CachedCredential, TokenCacheFile, cache_key
 
 
+def read(path):
+    with open(path) as handle:
+        return handle.read()
+
+
 class Settings:
     cloud_environment = "AzureCloud"
     authority_host = "https://login.microsoftonline.com"
@@ -47,7 +52,7 @@ def test_second_lookup_reuses_the_token_and_the_file_is_private(tmp_path):
     assert inner.calls == 1
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
-    assert "s3cret" not in open(path).read()
+    assert "s3cret" not in read(path)
 
 
 def test_a_changed_secret_does_not_reuse_the_token():
@@ -71,7 +76,7 @@ def test_force_refresh_replaces_the_cached_token(tmp_path):
     credential = CachedCredential(inner, TokenCacheFile(path), "k")
     credential.get_token()
     assert credential.get_token(force_refresh=True) == "token-2"
-    assert json.load(open(path))["tokens"]["k"]["access_token"] == "token-2"
+    assert json.loads(read(path))["tokens"]["k"]["access_token"] == "token-2"
 
 
 def test_a_refresh_uses_a_token_another_fork_already_refreshed(tmp_path):
@@ -97,11 +102,13 @@ def _fork(path, counter):
 def test_parallel_processes_fetch_one_token(tmp_path):
     # The cache directory does not exist yet: the forks race to create it too.
     path, counter = str(tmp_path / "new" / "dir" / "t.json"), str(tmp_path / "fetches")
-    processes = [multiprocessing.Process(target=_fork, args=(path, counter)) for dummy in range(8)]
+    # spawn, not fork: the test runner's process may have threads, and forking those is unsafe.
+    context = multiprocessing.get_context("spawn")
+    processes = [context.Process(target=_fork, args=(path, counter)) for dummy in range(8)]
     for process in processes:
         process.start()
     for process in processes:
         process.join(30)
     assert [p.exitcode for p in processes] == [0] * 8
-    assert open(counter).read().splitlines() == ["fetch"]
-    assert list(json.load(open(path))["tokens"]) == ["k"]
+    assert read(counter).splitlines() == ["fetch"]
+    assert list(json.loads(read(path))["tokens"]) == ["k"]
