@@ -30,6 +30,7 @@ labels = [
     ("common_return_values", "reference_appendices/common_return_values.html#common-return-values", "Return Values"),
     ("ansible_configuration_settings", "reference_appendices/config.html#ansible-configuration-settings",
      "Ansible Configuration Settings"),
+    ("action_plugins", "plugins/action.html#action-plugins", "Action plugins"),
 ]
 header = "# Sphinx inventory version 2\n# Project: Ansible\n# Version: devel\n# The remainder of this file is compressed using zlib.\n"
 body = "".join("%s std:label -1 %s %s\n" % label for label in labels)

@@ -33,6 +33,7 @@ ln -sfn ../../../.. .build/collections/ansible_collections/entra/devices
 
 stage "ansible-lint (production profile)" hack/lint.sh
 stage "collection docs lint (antsibull-docs)" hack/docs.sh lint
+stage "docsite HTML build (make docs)" hack/docs.sh build
 for env in oldest newest; do
     stage "ansible-test sanity ($env)" hack/ansible-test.sh sanity "$env"
     stage "ansible-test units ($env)" hack/ansible-test.sh units "$env"
