@@ -179,3 +179,18 @@ def test_loop_items_share_one_token_on_the_controller(emulator, playbook):
     assert in_module_processes.statuses == ["changed"], in_module_processes
     assert len([r for r in emulator.token_requests() if r.kind == "token"]) == 3
     assert all(emulator.get_device(i)["extensionAttributes"]["extensionAttribute6"] == "z" for i in ids)
+
+
+def test_a_task_environment_runs_a_module_process(emulator, playbook):
+    """A task `environment` must reach the module, so the controller-side shortcut steps aside for it."""
+    ids = emulator.add_bulk_devices(2, prefix="env-")
+    app = emulator.apps["automation"]
+    tasks = [{"name": "tag each", MODULE: {"object_id": "{{ item }}", "extension_attributes": {"extensionAttribute7": "e"}},
+              "loop": ids, "environment": {"AZURE_CLIENT_SECRET": app.client_secret}}]
+    defaults = {"tenant_id": emulator.tenant_id, "client_id": app.client_id, "authority_host": emulator.url,
+                "graph_endpoint": emulator.url, "ca_path": emulator.ca_path}
+    run = playbook(tasks, use_auth=False, defaults=defaults, env={"ENTRA_DEVICES_CONTROLLER_EXECUTION": "true"})
+    assert run.statuses == ["changed"], run
+    # One token per loop item: each ran in its own module process, which read the secret from the task environment.
+    assert len([r for r in emulator.token_requests() if r.kind == "token"]) == 2
+    assert all(emulator.get_device(i)["extensionAttributes"]["extensionAttribute7"] == "e" for i in ids)
