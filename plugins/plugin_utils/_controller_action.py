@@ -19,8 +19,11 @@ import sys
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.errors import UnsupportedError
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
+
+from ansible_collections.entra.devices.plugins.module_utils._common import run_task
 
 LOCAL_CONNECTIONS = ("local", "ansible.builtin.local")
 
@@ -45,14 +48,19 @@ class ControllerAction(ActionBase):
     MODULE_KWARGS = None
     TASK = None
     _supports_check_mode = True
-    _supports_async = False
+    _supports_async = True
 
     def run(self, tmp=None, task_vars=None):
         result = super(ControllerAction, self).run(tmp, task_vars)
-        if not self._runs_here(task_vars or {}):
-            result.update(self._execute_module(module_name=self.MODULE, module_args=self._task.args, task_vars=task_vars))
+        if self._runs_here(task_vars or {}):
+            result.update(self._run_here())
             return result
-        result.update(self._run_here())
+        # As ansible.builtin.normal runs a module, async included.
+        wrap_async = self._task.async_val and not self._connection.has_native_async
+        result.update(self._execute_module(module_name=self.MODULE, module_args=self._task.args, task_vars=task_vars,
+                                           wrap_async=wrap_async))
+        if not wrap_async:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
         return result
 
     def _runs_here(self, task_vars):
@@ -83,9 +91,11 @@ class ControllerAction(ActionBase):
         validation = validator.validate(dict(self._task.args))
         no_log_values = validation._no_log_values
         if validation.error_messages:
-            return remove_values({"failed": True, "msg": validation.errors.msg, "changed": False}, no_log_values)
+            msg = validation.errors.msg
+            if isinstance(validation.errors[0], UnsupportedError):
+                msg = "Unsupported parameters for (%s) module: %s" % (self.MODULE, msg)  # as AnsibleModule says it
+            return remove_values({"failed": True, "msg": msg, "changed": False}, no_log_values)
         module = ControllerModule(validation.validated_parameters, bool(self._play_context.check_mode), bool(self._task.diff))
-        from ansible_collections.entra.devices.plugins.module_utils._common import run_task  # pylint: disable=import-outside-toplevel
         outcome, failure = run_task(module, self.TASK)
         outcome = outcome if failure is None else dict(failure, failed=True)
         if module.warnings:

@@ -238,3 +238,11 @@ class TestGraphRules:
         emulator.clear_log()
         self.expect_refusal(emulator, playbook, MAC, {"is_compliant": False}, "approved MDM application (Windows devices)",
                             defaults=defaults, patch_sent=True)
+
+
+class TestAsync:
+    def test_async_task_runs_the_module_in_the_background(self, emulator, playbook):
+        run = playbook([dict(task("tag in the background", object_id=ALICE["id"], extension_attributes={"extensionAttribute8": "async"}),
+                             **{"async": 60, "poll": 1})])
+        assert run.statuses == ["changed"], run
+        assert emulator.get_device(ALICE["id"])["extensionAttributes"]["extensionAttribute8"] == "async"

@@ -17,6 +17,7 @@ CASES = [
     ("object_id not a GUID", {"object_id": "laptop-01"}, "object_id must be a GUID"),
     ("device_id not a GUID", {"device_id": "1234"}, "device_id must be a GUID"),
     ("two identifiers", {"object_id": ALICE["id"], "name": "WS-ALICE-01"}, "mutually exclusive"),
+    ("unknown option", {"object_id": ALICE["id"], "colour": "red"}, "Unsupported parameters for (entra.devices.azure_ad_device) module: colour"),
     ("no identifier", {"account_enabled": False}, "one of the following is required"),
     ("unknown extension key", {"object_id": ALICE["id"], "extension_attributes": {"extensionAttribute16": "x"}}, "unknown key"),
     ("foreign extension key", {"object_id": ALICE["id"], "extension_attributes": {"department": "x"}}, "unknown key"),
