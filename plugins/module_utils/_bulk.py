@@ -45,8 +45,11 @@ def parse_items(params):
     """Validate every item before any request, with the same type rules as the task's own options.
 
     Task-level properties apply unless the item sets them; extension_attributes merge key by key, the item's value winning.
+    Items that set no property of their own share the task's desired properties instead of each holding a copy.
     """
     validator = ArgumentSpecValidator(ITEM_SPEC)
+    task_desired = desired_properties(params)
+    task_purge = bool(params["purge_extension_attributes"])
     items = []
     for index, raw in enumerate(params["devices"]):
         if isinstance(raw, str):
@@ -58,19 +61,19 @@ def parse_items(params):
             unsupported = isinstance(validation.errors[0], UnsupportedError)
             raise InputError("devices[%d]: %s%s" % (index, "Unsupported parameters: " if unsupported else "", validation.errors.msg))
         given = validation.validated_parameters
-        merged = dict((option, given[option] if given[option] is not None else params.get(option)) for option in ITEM_SPEC)
-        for option in IDENTIFIER_SPEC:
-            merged[option] = given[option]
         try:
+            identifier = validate_identifier(given)
+            if all(given[option] is None for option in ITEM_SPEC if option not in IDENTIFIER_SPEC):
+                items.append(BulkItem(index, identifier, task_desired, task_purge))
+                continue
+            merged = dict((option, given[option] if given[option] is not None else params.get(option)) for option in ITEM_SPEC)
             if given[EXTENSION_OPTION] is not None and params.get(EXTENSION_OPTION) is not None:
                 # Keys are case-insensitive: make both canonical before the item's values win.
                 merged[EXTENSION_OPTION] = dict(normalize_extension_attributes(params[EXTENSION_OPTION]),
                                                 **normalize_extension_attributes(given[EXTENSION_OPTION]))
-            identifier = validate_identifier(merged)
-            desired = desired_properties(merged)
+            items.append(BulkItem(index, identifier, desired_properties(merged), bool(merged["purge_extension_attributes"])))
         except InputError as exc:
             raise InputError("devices[%d]: %s" % (index, exc.msg))
-        items.append(BulkItem(index, identifier, desired, bool(merged["purge_extension_attributes"])))
     return items
 
 
