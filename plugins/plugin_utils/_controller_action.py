@@ -14,6 +14,7 @@ explicit other interpreter, libraries missing on the controller) the module runs
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import importlib.util
 import os
 import sys
 
@@ -78,11 +79,8 @@ class ControllerAction(ActionBase):
                     return False
             except (TypeError, ValueError):
                 return False
-        try:
-            import requests  # noqa: F401 pylint: disable=unused-import,import-outside-toplevel
-        except ImportError:
-            return False
-        return True
+        # The libraries must be on the controller's own Python; otherwise the module's interpreter may have them.
+        return all(importlib.util.find_spec(name) is not None for name in ("requests", "msal"))
 
     def _run_here(self):
         kwargs = self.MODULE_KWARGS()  # pylint: disable=not-callable
